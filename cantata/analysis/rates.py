@@ -1,0 +1,87 @@
+"""Spike tables and firing rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cantata.analysis.sources import Source, as_config, load_spikes
+from cantata.sonata.spikes import SpikeTrains
+
+
+def spike_table(source: Source) -> pd.DataFrame:
+    """Spikes as a dataframe with columns ``population``, ``node_ids``, ``timestamps`` (ms)."""
+    return load_spikes(source).to_dataframe()
+
+
+def _window(source: Source, spikes: SpikeTrains, tstart: float | None, tstop: float | None) -> tuple[float, float]:
+    config = None if isinstance(source, SpikeTrains) else as_config(source)
+    run = config.run if config is not None else {}
+    if tstart is None:
+        tstart = float(run.get("tstart", 0.0))
+    if tstop is None:
+        if "tstop" in run:
+            tstop = float(run["tstop"])
+        else:
+            df = spikes.to_dataframe()
+            tstop = float(df["timestamps"].max()) if len(df) else tstart
+    return tstart, tstop
+
+
+def node_rates(
+    source: Source,
+    *,
+    populations: dict[str, np.ndarray] | None = None,
+    tstart: float | None = None,
+    tstop: float | None = None,
+) -> pd.DataFrame:
+    """Firing rate (Hz) of every node: columns population, node_id, spike_count, rate.
+
+    Nodes listed in ``populations`` (population -> node ids) appear with a zero rate when
+    silent; otherwise only nodes that spiked are listed.
+    """
+    spikes = load_spikes(source)
+    t0, t1 = _window(source, spikes, tstart, tstop)
+    duration_s = max(t1 - t0, 1e-12) / 1000.0
+    frames = []
+    names = sorted(set(spikes.populations) | set(populations or {}))
+    for name in names:
+        ids, times = spikes.population(name) if name in spikes.populations else (np.zeros(0, np.int64), np.zeros(0))
+        ids = ids[(times >= t0) & (times < t1)]
+        uniq, counts = np.unique(ids, return_counts=True)
+        if populations and name in populations:
+            all_ids = np.unique(np.asarray(populations[name], dtype=np.int64))
+            full = np.zeros(all_ids.size, dtype=np.int64)
+            pos = np.searchsorted(all_ids, uniq)
+            inside = (pos < all_ids.size) & (all_ids[np.minimum(pos, all_ids.size - 1)] == uniq)
+            full[pos[inside]] = counts[inside]
+            uniq, counts = all_ids, full
+        frames.append(pd.DataFrame({"population": name, "node_id": uniq, "spike_count": counts}))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"population": [], "node_id": np.zeros(0, np.int64), "spike_count": np.zeros(0, np.int64)}
+    )
+    table["rate"] = table["spike_count"] / duration_s
+    return table
+
+
+def population_rates(source: Source, *, group_by: str | None = None, circuit=None, **window) -> pd.DataFrame:
+    """Mean and spread of firing rates per population (or per ``group_by`` node attribute).
+
+    Silent nodes count with rate 0 when ``circuit`` is given (all its nodes are included).
+    """
+    populations = None
+    if circuit is not None:
+        populations = {name: pop.node_ids() for name, pop in circuit.nodes.items()}
+    table = node_rates(source, populations=populations, **window)
+    keys = ["population"]
+    if group_by is not None:
+        if circuit is None:
+            raise ValueError("group_by needs the circuit to look up node attributes")
+        values = np.empty(len(table), dtype=object)
+        for name, rows in table.groupby("population").indices.items():
+            pop = circuit.nodes[name]
+            values[rows] = pop.get_attribute(group_by, table["node_id"].to_numpy()[rows]) if pop.has_attribute(group_by) else None
+        table[group_by] = values
+        keys.append(group_by)
+    grouped = table.groupby(keys, dropna=False)["rate"]
+    return grouped.agg(n_nodes="size", mean_rate="mean", std_rate="std").reset_index()

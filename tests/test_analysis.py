@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from cantata.analysis import node_rates, plot_raster, plot_rates, plot_traces, population_rates, spike_table
+from cantata.cli import main
+from cantata.errors import CantataError
+from cantata.sonata.spikes import SpikeTrains
+
+
+@pytest.fixture()
+def intfire_spikes(testdata):
+    return testdata / "sonata-examples" / "300_intfire" / "output" / "spikes.h5"
+
+
+def _png_pixels(path):
+    import matplotlib.image as mpimg
+
+    return mpimg.imread(path)
+
+
+def test_spike_table_from_real_file(intfire_spikes):
+    df = spike_table(intfire_spikes)
+    assert list(df.columns) == ["population", "node_ids", "timestamps"]
+    assert len(df) == 4322
+
+
+def test_node_rates_counts_silent_nodes_when_populations_given():
+    st = SpikeTrains.from_arrays(np.array([0, 0, 2]), np.array([10.0, 20.0, 30.0]), population="p")
+    table = node_rates(st, populations={"p": np.arange(4)}, tstart=0.0, tstop=1000.0)
+    assert table["node_id"].tolist() == [0, 1, 2, 3]
+    assert table["rate"].tolist() == [2.0, 0.0, 1.0, 0.0]
+
+
+def test_population_rates_from_spikes_only():
+    st = SpikeTrains.from_arrays(np.array([0, 1, 1, 1]), np.array([1.0, 2.0, 3.0, 4.0]), population="p")
+    table = population_rates(st, tstart=0.0, tstop=1000.0)
+    row = table.iloc[0]
+    assert row["population"] == "p" and row["n_nodes"] == 2 and row["mean_rate"] == 2.0
+
+
+def test_raster_renders_every_spike(intfire_spikes, tmp_path):
+    fig = plot_raster(intfire_spikes, tmp_path / "raster.png")
+    ax = fig.axes[0]
+    plotted = sum(len(c.get_offsets()) for c in ax.collections)
+    assert plotted == 4322
+    pixels = _png_pixels(tmp_path / "raster.png")
+    assert pixels.std() > 0.01  # not blank
+
+
+def test_rates_plot_has_one_line_per_population(intfire_spikes, tmp_path):
+    fig = plot_rates(intfire_spikes, tmp_path / "rates.png", bin_ms=50.0)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == len(SpikeTrains.read(intfire_spikes).populations)
+    assert all(np.all(line.get_ydata() >= 0) for line in lines)
+
+
+def test_traces_plot_of_real_membrane_report(testdata, tmp_path):
+    report = testdata / "sonata-examples" / "5_cells_iclamp" / "output" / "membrane_potential.h5"
+    fig = plot_traces(report, tmp_path / "v.png", node_ids=[0, 1])
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 2
+    v = lines[0].get_ydata()
+    assert -100 < v.min() < -60 and v.max() > 0  # a spiking cell's voltage in mV
+
+
+def test_bad_bin_width(intfire_spikes):
+    with pytest.raises(CantataError, match="bin_ms"):
+        plot_rates(intfire_spikes, bin_ms=0)
+
+
+def test_cli_plot_and_report(intfire_spikes, tmp_path, capsys):
+    out = tmp_path / "r.png"
+    assert main(["plot", "raster", str(intfire_spikes), "-o", str(out)]) == 0
+    assert out.stat().st_size > 1000
+    assert main(["report", str(intfire_spikes)]) == 0
+    text = capsys.readouterr().out
+    assert "4322 spikes" in text
+
+
+def test_cli_missing_spike_file_is_one_line_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope.h5")]) == 1
+    err = capsys.readouterr().err
+    assert "nope.h5" in err and "Traceback" not in err
