@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
@@ -32,9 +32,8 @@ def atomic_path(path: str | PathLike[str], *, overwrite: bool = False) -> Iterat
     """
     target = check_writable(path, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # A fresh name, not a created file: the writer creates it with the usual permissions.
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
     try:
         yield tmp
         os.replace(tmp, target)

@@ -1,0 +1,605 @@
+"""Spike trains: columnar storage, SONATA HDF5 (current and legacy layouts) and CSV files.
+
+A :class:`SpikeTrains` holds, per population, two parallel arrays: node ids (``int64``) and
+spike times (``float64``, ms). Every operation works on whole arrays; nothing loops per spike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from cantata.errors import FormatError
+from cantata.sonata._io import atomic_path
+
+__all__ = ["SpikeTrains", "SORTING_ENUM", "normalise_sort_order"]
+
+#: HDF5 enum the spec (and libsonata) use for the ``sorting`` attribute of a population group.
+SORTING_ENUM: dict[str, int] = {"none": 0, "by_id": 1, "by_time": 2}
+_SORTING_DTYPE = h5py.enum_dtype(SORTING_ENUM, basetype=np.uint8)
+
+# Every spelling of a sort order seen in files and configs, mapped to "time" | "id" | "none".
+_SORT_ALIASES: dict[str, str] = {
+    "time": "time", "by_time": "time", "timestamps": "time",
+    "id": "id", "by_id": "id", "node_id": "id", "node_ids": "id", "gid": "id", "by_gid": "id",
+    "none": "none", "unsorted": "none", "": "none",
+}
+_MS_UNITS = {"ms", "msec", "millisecond", "milliseconds"}
+_S_UNITS = {"s", "sec", "second", "seconds"}
+_ID_COLUMNS = ("node_ids", "node_id", "gids", "gid")
+_TIME_COLUMNS = ("timestamps", "timestamp", "times", "time")
+DEFAULT_POPULATION = "default"
+
+PathType = str | PathLike[str]
+
+
+def normalise_sort_order(value: Any, *, file: PathType | None = None, key: str = "sort_by") -> str:
+    """Map a sort-order spelling (``"by_time"``, ``"time"``, ``"by_id"``, ``"gid"``, None, ...)
+    to one of ``"time"``, ``"id"``, ``"none"``."""
+    if value is None:
+        return "none"
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).strip().lower()
+    if text not in _SORT_ALIASES:
+        raise FormatError(
+            "unknown spike sort order", file=file, key=key,
+            expected="'time'/'by_time', 'id'/'by_id' or 'none'", found=value,
+        )
+    return _SORT_ALIASES[text]
+
+
+class SpikeTrains:
+    """Spikes of one or more node populations, kept as columnar numpy arrays.
+
+    Build with :meth:`from_arrays`, :meth:`from_dataframe`, :meth:`read` or :meth:`concat`.
+    Instances are treated as immutable: methods return new objects and never modify arrays.
+    """
+
+    def __init__(self, data: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+        self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, (ids, times) in (data or {}).items():
+            ids, times = _check_arrays(ids, times, key=str(name))
+            self._data[str(name)] = (ids, times)
+
+    @classmethod
+    def _from_checked(cls, data: dict[str, tuple[np.ndarray, np.ndarray]]) -> "SpikeTrains":
+        """Wrap arrays already validated as (int64 ids >= 0, finite float64 times)."""
+        out = cls()
+        out._data = data
+        return out
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_arrays(
+        cls, node_ids: Any, timestamps: Any, population: str | Iterable[str] = DEFAULT_POPULATION
+    ) -> "SpikeTrains":
+        """Spikes from parallel arrays of node ids and times (ms).
+
+        ``population`` is one name for all spikes, or an array of names, one per spike.
+        """
+        if isinstance(population, str):
+            return cls({population: (node_ids, timestamps)})
+        ids, times = _check_arrays(node_ids, timestamps, key="node_ids")
+        pops = np.asarray(population if not isinstance(population, pd.Series) else population.to_numpy())
+        if pops.shape != ids.shape:
+            raise FormatError(
+                "population must be one name or one name per spike", key="population",
+                expected=f"{ids.size} names", found=f"{pops.size} names",
+            )
+        return cls._from_checked(_split_by_population(pops, ids, times))
+
+    @classmethod
+    def from_dataframe(cls, frame: pd.DataFrame, *, default_population: str = DEFAULT_POPULATION) -> "SpikeTrains":
+        """Spikes from a dataframe with columns ``node_ids``, ``timestamps`` and optionally ``population``."""
+        missing = [c for c in ("node_ids", "timestamps") if c not in frame.columns]
+        if missing:
+            raise FormatError(
+                "spike table lacks columns", key=", ".join(missing),
+                expected="columns node_ids, timestamps [, population]", found=list(map(str, frame.columns)),
+            )
+        ids = frame["node_ids"].to_numpy()
+        times = frame["timestamps"].to_numpy()
+        if "population" not in frame.columns:
+            return cls.from_arrays(ids, times, default_population)
+        return cls.from_arrays(ids, times, frame["population"].astype(str).to_numpy(dtype=object))
+
+    @classmethod
+    def concat(cls, trains: Iterable["SpikeTrains"]) -> "SpikeTrains":
+        """All spikes of ``trains``; spikes of a population named in several are appended in order."""
+        parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for train in trains:
+            for name, arrays in train._data.items():
+                parts.setdefault(name, []).append(arrays)
+        merged = {}
+        for name, chunks in parts.items():
+            if len(chunks) == 1:
+                merged[name] = chunks[0]
+            else:
+                merged[name] = (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
+        return cls._from_checked(merged)
+
+    @classmethod
+    def read(cls, path: PathType, *, default_population: str | None = None) -> "SpikeTrains":
+        """Read a SONATA spike file: HDF5 (``/spikes/<pop>`` or legacy ``/spikes/gids``) or CSV.
+
+        The format is found from the content, not the suffix. Spikes with no population in the
+        file (legacy HDF5, CSV without a population column) go to ``default_population``
+        (``"default"`` when not given). Times are returned in ms, in file order.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FormatError("spike file not found", file=path)
+        if path.suffix.lower() == ".nwb":
+            raise _nwb_error(path)
+        if h5py.is_hdf5(path):
+            return cls._from_checked(_read_h5(path, default_population or DEFAULT_POPULATION))
+        return cls._from_checked(_read_csv(path, default_population or DEFAULT_POPULATION))
+
+    # -- views ----------------------------------------------------------------------------
+    @property
+    def populations(self) -> list[str]:
+        """Population names, in file / insertion order."""
+        return list(self._data)
+
+    @property
+    def n_spikes(self) -> int:
+        """Total number of spikes over all populations."""
+        return int(sum(ids.size for ids, _ in self._data.values()))
+
+    def __len__(self) -> int:
+        return self.n_spikes
+
+    def __contains__(self, population: object) -> bool:
+        return population in self._data
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}: {ids.size}" for name, (ids, _) in self._data.items())
+        return f"SpikeTrains({sizes})"
+
+    def population(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(node_ids, timestamps)`` of one population (read-only views)."""
+        try:
+            ids, times = self._data[name]
+        except KeyError:
+            raise FormatError(
+                "no spikes for this population", key=str(name), expected=f"one of {self.populations}"
+            ) from None
+        return _readonly(ids), _readonly(times)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Columns ``population`` (categorical), ``node_ids`` (int64), ``timestamps`` (float64, ms)."""
+        names = self.populations
+        sizes = np.array([self._data[n][0].size for n in names], dtype=np.int64)
+        codes = np.repeat(np.arange(len(names), dtype=np.int32), sizes)
+        ids = np.concatenate([self._data[n][0] for n in names]) if names else np.zeros(0, np.int64)
+        times = np.concatenate([self._data[n][1] for n in names]) if names else np.zeros(0, np.float64)
+        population = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object)) if names \
+            else pd.Categorical([])
+        return pd.DataFrame({"population": population, "node_ids": ids, "timestamps": times})
+
+    def spike_counts(self) -> pd.DataFrame:
+        """Number of spikes per node: columns ``population``, ``node_ids``, ``count`` (nodes with spikes only)."""
+        frames = []
+        for name, (ids, _) in self._data.items():
+            uniq, counts = np.unique(ids, return_counts=True)
+            frames.append(pd.DataFrame({"population": name, "node_ids": uniq, "count": counts.astype(np.int64)}))
+        if not frames:
+            return pd.DataFrame({"population": pd.Series([], dtype=object),
+                                 "node_ids": np.zeros(0, np.int64), "count": np.zeros(0, np.int64)})
+        return pd.concat(frames, ignore_index=True)
+
+    # -- transformations ------------------------------------------------------------------
+    def sorted(self, by: str | None = "time") -> "SpikeTrains":
+        """Spikes of each population sorted by ``"time"`` (ties by id), ``"id"`` (ties by time) or ``"none"``."""
+        order = normalise_sort_order(by, key="by")
+        if order == "none":
+            return self
+        out = SpikeTrains()
+        out._data = {name: _sort(ids, times, order) for name, (ids, times) in self._data.items()}
+        return out
+
+    def select(
+        self,
+        population: str | Iterable[str] | None = None,
+        node_ids: Iterable[int] | None = None,
+        tstart: float | None = None,
+        tstop: float | None = None,
+    ) -> "SpikeTrains":
+        """Spikes of the given populations and node ids with ``tstart <= t < tstop`` (None = no limit)."""
+        if population is None:
+            names = self.populations
+        else:
+            names = [population] if isinstance(population, str) else list(population)
+        wanted = None
+        if node_ids is not None:
+            listed = node_ids if isinstance(node_ids, np.ndarray) else list(node_ids)
+            wanted = np.unique(np.asarray(listed, dtype=np.int64))
+        out = SpikeTrains()
+        for name in names:
+            ids, times = self.population(name)
+            keep = np.ones(ids.size, dtype=bool)
+            if wanted is not None:
+                keep &= np.isin(ids, wanted)
+            if tstart is not None:
+                keep &= times >= tstart
+            if tstop is not None:
+                keep &= times < tstop
+            out._data[name] = (ids[keep], times[keep])
+        return out
+
+    def difference(self, other: "SpikeTrains", atol: float = 1e-9) -> str | None:
+        """Describe the first difference from ``other`` (times compared within ``atol`` ms), or None."""
+        if sorted(self.populations) != sorted(other.populations):
+            return f"populations differ: {sorted(self.populations)} vs {sorted(other.populations)}"
+        for name in self.populations:
+            ids_a, times_a = _sort(*self._data[name], "id")
+            ids_b, times_b = _sort(*other._data[name], "id")
+            if ids_a.size != ids_b.size:
+                return f"population {name!r}: {ids_a.size} spikes vs {ids_b.size}"
+            bad = np.flatnonzero(ids_a != ids_b)
+            if bad.size:
+                i = bad[0]
+                return f"population {name!r}: spike {i} (sorted by id) is node {int(ids_a[i])} vs node {int(ids_b[i])}"
+            diff = np.abs(times_a - times_b)
+            bad = np.flatnonzero(~(diff <= atol))
+            if bad.size:
+                i = bad[0]
+                return (f"population {name!r}: node {int(ids_a[i])} spikes at {float(times_a[i])!r} "
+                        f"vs {float(times_b[i])!r} ms (max difference {diff.max():.3g} ms > atol {atol:g})")
+        return None
+
+    def is_close(self, other: "SpikeTrains", atol: float = 1e-9) -> bool:
+        """True when both hold the same populations, node ids and spike counts, times within ``atol`` ms."""
+        return self.difference(other, atol) is None
+
+    # -- writing --------------------------------------------------------------------------
+    def write_h5(self, path: PathType, *, sort_by: str | None = "time", overwrite: bool = False) -> Path:
+        """Write SONATA HDF5: ``/spikes/<pop>/{timestamps (float64, ms), node_ids (uint64)}``.
+
+        The group attribute ``sorting`` is the spec's HDF5 enum (readable by libsonata); root
+        attributes ``version=[0, 1]`` and ``magic=0x0A7A``. The file appears only when complete.
+        """
+        order = normalise_sort_order(sort_by)
+        data = self.sorted(order)._data
+        target = Path(path)
+        with atomic_path(target, overwrite=overwrite) as tmp:
+            with h5py.File(tmp, "w") as h5:
+                h5.attrs.create("version", np.array([0, 1], dtype=np.uint32))
+                h5.attrs.create("magic", np.uint32(0x0A7A))
+                root = h5.create_group("spikes")
+                for name, (ids, times) in data.items():
+                    if not name or "/" in name or name in (".", ".."):
+                        raise FormatError("invalid population name for HDF5", file=target, key="population",
+                                          expected="a non-empty name without '/'", found=name)
+                    group = root.create_group(name)
+                    group.attrs.create("sorting", SORTING_ENUM[_ENUM_NAME[order]], dtype=_SORTING_DTYPE)
+                    ts = group.create_dataset("timestamps", data=times.astype(np.float64, copy=False))
+                    ts.attrs["units"] = "ms"
+                    group.create_dataset("node_ids", data=ids.astype(np.uint64))
+        return target
+
+    def write_csv(self, path: PathType, *, sort_by: str | None = "time", overwrite: bool = False) -> Path:
+        """Write BMTK's CSV: header ``timestamps population node_ids``, single-space separated."""
+        order = normalise_sort_order(sort_by)
+        frame = self.sorted(order).to_dataframe()[["timestamps", "population", "node_ids"]]
+        target = Path(path)
+        with atomic_path(target, overwrite=overwrite) as tmp:
+            frame.to_csv(tmp, sep=" ", index=False, lineterminator="\n")
+        return target
+
+
+_ENUM_NAME = {"time": "by_time", "id": "by_id", "none": "none"}
+
+
+# -- validation / sorting helpers ---------------------------------------------------------
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _check_arrays(
+    node_ids: Any, timestamps: Any, *, file: PathType | None = None, key: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and convert to (int64 ids, float64 times): same length, ids >= 0, times finite."""
+    where = f"{key}/" if key else ""
+    raw_ids = np.asarray(node_ids)
+    times = np.asarray(timestamps)
+    if raw_ids.ndim != 1 or times.ndim != 1:
+        raise FormatError("spike arrays must be one-dimensional", file=file, key=key,
+                          expected="1-D arrays", found=f"shapes {raw_ids.shape} and {times.shape}")
+    if raw_ids.size != times.size:
+        raise FormatError(
+            "timestamps and node_ids differ in length", file=file, key=key,
+            expected="one node id per timestamp", found=f"{times.size} timestamps, {raw_ids.size} node_ids",
+        )
+    ids = _as_ids(raw_ids, file=file, key=f"{where}node_ids")
+    if times.dtype.kind not in "fiu":
+        raise FormatError("spike times must be numbers", file=file, key=f"{where}timestamps",
+                          expected="float", found=str(times.dtype))
+    times = times.astype(np.float64, copy=False)
+    finite = np.isfinite(times)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite)[0])
+        raise FormatError("spike time is not finite", file=file, key=f"{where}timestamps",
+                          expected="finite times", found=f"{times[i]} at position {i}")
+    return ids, times
+
+
+def _as_ids(raw: np.ndarray, *, file: PathType | None, key: str) -> np.ndarray:
+    if raw.dtype.kind == "u":
+        if raw.size and raw.max() > np.iinfo(np.int64).max:
+            i = int(np.argmax(raw))
+            raise FormatError("node id out of range", file=file, key=key,
+                              expected="ids below 2**63", found=f"{raw[i]} at position {i}")
+        return raw.astype(np.int64)
+    if raw.dtype.kind == "i":
+        ids = raw.astype(np.int64, copy=False)
+    elif raw.dtype.kind == "f" or raw.size == 0:
+        values = raw.astype(np.float64)
+        bad = ~(np.isfinite(values) & (values == np.round(values)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FormatError("node id is not an integer", file=file, key=key,
+                              expected="integer ids", found=f"{raw[i]} at position {i}")
+        ids = values.astype(np.int64)
+    else:
+        raise FormatError("node ids must be integers", file=file, key=key,
+                          expected="integer ids", found=str(raw.dtype))
+    negative = ids < 0
+    if negative.any():
+        i = int(np.flatnonzero(negative)[0])
+        raise FormatError("negative node id", file=file, key=key,
+                          expected="ids >= 0", found=f"{ids[i]} at position {i}")
+    return ids
+
+
+def _sort(ids: np.ndarray, times: np.ndarray, order: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sort by (time, id) or (id, time); returns the inputs unchanged when already in order."""
+    if ids.size < 2 or order == "none" or _in_order(ids, times, order):
+        return ids, times
+    index = _sort_index(ids, times, order)
+    return ids[index], times[index]
+
+
+def _in_order(ids: np.ndarray, times: np.ndarray, order: str) -> bool:
+    primary, secondary = (times, ids) if order == "time" else (ids, times)
+    if not (primary[1:] >= primary[:-1]).all():
+        return False
+    ties = primary[1:] == primary[:-1]
+    return not ties.any() or bool((secondary[1:][ties] >= secondary[:-1][ties]).all())
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _sort_index(ids: np.ndarray, times: np.ndarray, order: str) -> np.ndarray:
+    """Permutation sorting by (time, id) or (id, time).
+
+    Two quicksorts on single int64 keys beat ``np.lexsort`` about twofold on 10M spikes; the
+    composite keys fall back to ``lexsort`` when they could overflow.
+    """
+    n = ids.size
+    max_id = int(ids.max())
+    by_time = np.argsort(times)
+    if order == "id":
+        # Rank by time (ties in any order: equal (id, time) pairs are identical spikes).
+        if max_id * n + n >= _INT64_MAX:
+            return np.lexsort((times, ids))
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_time] = np.arange(n, dtype=np.int64)
+        return np.argsort(ids * n + rank)
+    sorted_times = times[by_time]
+    new_value = np.empty(n, dtype=bool)
+    new_value[0] = True
+    np.not_equal(sorted_times[1:], sorted_times[:-1], out=new_value[1:])
+    if new_value.all():
+        return by_time
+    run = np.cumsum(new_value, dtype=np.int64) - 1
+    if int(run[-1]) * (max_id + 1) + max_id >= _INT64_MAX:
+        return np.lexsort((ids, times))
+    return by_time[np.argsort(run * (max_id + 1) + ids[by_time])]
+
+
+def _split_by_population(
+    pops: np.ndarray, ids: np.ndarray, times: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Group parallel arrays by population name, keeping first-appearance order and spike order."""
+    codes, names = pd.factorize(pd.Series(pops, dtype=object).astype(str), sort=False)
+    if len(names) == 1:
+        return {str(names[0]): (ids, times)}
+    index = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[index], np.arange(len(names) + 1))
+    out = {}
+    for k, name in enumerate(names):
+        part = index[bounds[k]:bounds[k + 1]]
+        out[str(name)] = (ids[part], times[part])
+    return out
+
+
+# -- HDF5 reading -------------------------------------------------------------------------
+
+def _nwb_error(path: Path) -> FormatError:
+    return FormatError(
+        "NWB spike files are not supported yet (NWB comes later); convert to SONATA HDF5 or CSV",
+        file=path, expected="SONATA spike file (HDF5 with /spikes, or CSV)", found="NWB file",
+    )
+
+
+def _time_scale(dataset: h5py.Dataset, path: Path) -> float:
+    units = dataset.attrs.get("units")
+    if units is None:
+        return 1.0
+    if isinstance(units, bytes):
+        units = units.decode("utf-8", "replace")
+    text = str(units).strip().lower()
+    if text in _MS_UNITS or text == "":
+        return 1.0
+    if text in _S_UNITS:
+        return 1000.0
+    raise FormatError("unknown time units", file=path, key=f"{dataset.name}@units",
+                      expected="'ms' or 's'", found=str(units))
+
+
+def _read_sorting(group: h5py.Group, path: Path) -> str | None:
+    """The declared sort order of a group (enum, string or int attribute), or None when absent."""
+    if "sorting" not in group.attrs:
+        return None
+    value = group.attrs["sorting"]
+    key = f"{group.name}@sorting"
+    enum = h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype)
+    if enum is not None:
+        names = {v: k for k, v in enum.items()}
+        value = names.get(int(value), int(value))
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value
+    if isinstance(value, (int, np.integer)):
+        by_value = {v: k for k, v in SORTING_ENUM.items()}
+        if int(value) not in by_value:
+            raise FormatError("unknown spike sort order", file=path, key=key,
+                              expected="0 (none), 1 (by_id) or 2 (by_time)", found=int(value))
+        value = by_value[int(value)]
+    return normalise_sort_order(value, file=path, key=key)
+
+
+def _read_pair(ids_ds: Any, times_ds: Any, path: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
+    for ds, what in ((ids_ds, "node ids"), (times_ds, "timestamps")):
+        if not isinstance(ds, h5py.Dataset):
+            raise FormatError(f"{what} must be a dataset", file=path, key=key, found=type(ds).__name__)
+    ids, times = _check_arrays(ids_ds[()], times_ds[()], file=path, key=key)
+    scale = _time_scale(times_ds, path)
+    if scale != 1.0:
+        times = times * scale
+    return ids, times
+
+
+def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as exc:
+        raise FormatError(f"cannot open HDF5 file ({exc})", file=path) from None
+    with h5:
+        if "spikes" not in h5:
+            if "processing" in h5 or "nwb_version" in h5.attrs or "acquisition" in h5:
+                raise _nwb_error(path)
+            raise FormatError("no spikes group", file=path, key="/spikes",
+                              expected="group /spikes", found=sorted(h5.keys()))
+        root = h5["spikes"]
+        if not isinstance(root, h5py.Group):
+            raise FormatError("/spikes must be a group", file=path, key="/spikes", found="dataset")
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        legacy_ids = next((k for k in ("gids", "node_ids") if isinstance(root.get(k), h5py.Dataset)), None)
+        if legacy_ids is not None or isinstance(root.get("timestamps"), h5py.Dataset):
+            # Pre-population layout: /spikes/gids + /spikes/timestamps, no population name.
+            if legacy_ids is None or "timestamps" not in root:
+                raise FormatError("legacy spike layout needs both datasets", file=path, key="/spikes",
+                                  expected="/spikes/gids and /spikes/timestamps", found=sorted(root.keys()))
+            _read_sorting(root, path)
+            out[default_population] = _read_pair(root[legacy_ids], root["timestamps"], path, "/spikes")
+        for name, member in root.items():
+            if name in ("gids", "node_ids", "timestamps") and isinstance(member, h5py.Dataset):
+                continue
+            key = f"/spikes/{name}"
+            if not isinstance(member, h5py.Group):
+                raise FormatError("unexpected dataset under /spikes", file=path, key=key,
+                                  expected="population groups /spikes/<population>", found="dataset")
+            missing = [d for d in ("node_ids", "timestamps") if d not in member]
+            if missing:
+                raise FormatError("spike population lacks datasets", file=path, key=key,
+                                  expected="node_ids and timestamps", found=sorted(member.keys()))
+            _read_sorting(member, path)
+            if name in out:
+                raise FormatError("population appears twice", file=path, key=key)
+            out[name] = _read_pair(member["node_ids"], member["timestamps"], path, key)
+        return out
+
+
+# -- CSV reading --------------------------------------------------------------------------
+
+def _read_csv(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head:
+        raise FormatError("not a spike file", file=path,
+                          expected="SONATA spike file (HDF5 or CSV text)", found="binary data")
+    try:
+        text_head = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A cut multi-byte character at the end of the sample is fine; anything else is not text.
+        try:
+            text_head = head[:-4].decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormatError("not a spike file", file=path,
+                              expected="SONATA spike file (HDF5 or CSV text)", found="non-text data") from None
+    lines = [ln for ln in text_head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise FormatError("spike CSV is empty", file=path,
+                          expected="header 'timestamps population node_ids' and rows", found="no rows")
+    first = lines[0]
+    sep = "," if "," in first else r"\s+"
+    tokens = [t.strip().strip('"') for t in (first.split(",") if sep == "," else first.split())]
+    header = not _is_number(tokens[0])   # data rows start with a time; a header with a name
+    try:
+        frame = pd.read_csv(
+            path, sep=sep, header=0 if header else None, comment="#", skip_blank_lines=True,
+            dtype={"population": str} if header else None, engine="c",
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise FormatError(f"cannot parse spike CSV ({exc})", file=path) from None
+    if header:
+        frame.columns = [str(c).strip() for c in frame.columns]
+        id_col = next((c for c in _ID_COLUMNS if c in frame.columns), None)
+        time_col = next((c for c in _TIME_COLUMNS if c in frame.columns), None)
+        if id_col is None or time_col is None:
+            raise FormatError(
+                "spike CSV header lacks columns", file=path, key="header",
+                expected="columns timestamps, node_ids [, population]", found=list(frame.columns),
+            )
+        pop_col = "population" if "population" in frame.columns else None
+    else:
+        if frame.shape[1] == 2:
+            time_col, id_col, pop_col = 0, 1, None
+        elif frame.shape[1] == 3:
+            time_col, pop_col, id_col = 0, 1, 2
+        else:
+            raise FormatError("spike CSV without header has an unexpected number of columns", file=path,
+                              expected="2 (timestamps node_ids) or 3 (timestamps population node_ids)",
+                              found=frame.shape[1])
+    times = _numeric_column(frame[time_col], path, "timestamps")
+    ids = _numeric_column(frame[id_col], path, "node_ids")
+    ids, times = _check_arrays(ids, times, file=path, key="")
+    if pop_col is None:
+        return {default_population: (ids, times)}
+    pops = frame[pop_col]
+    if pops.isna().any():
+        row = int(np.flatnonzero(pops.isna().to_numpy())[0])
+        raise FormatError("missing population name", file=path, key="population",
+                          expected="a name on every row", found=f"empty at data row {row}")
+    return _split_by_population(pops.astype(str).to_numpy(dtype=object), ids, times)
+
+
+def _numeric_column(column: pd.Series, path: Path, name: str) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise FormatError(f"{name} column holds a value that is not a number", file=path, key=name,
+                          expected="numbers", found=f"{column.iloc[row]!r} at data row {row}")
+    return values.to_numpy()
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
