@@ -1,0 +1,266 @@
+"""HDF5 access shared by the population readers: file handles and column reading helpers.
+
+Columns are read with one contiguous h5py read per dataset (the span of the requested rows),
+then indexed with numpy; ``@library`` codes and native HDF5 enums are resolved to strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from cantata.errors import FormatError
+
+
+PathArg = str | PathLike[str]
+IdsArg = int | Sequence[int] | np.ndarray | None
+
+LIBRARY = "@library"
+DYNAMICS = "dynamics_params"
+INDEX_GROUP = "indices"
+INDEX_RANGES = ("node_id_to_ranges", "node_id_to_range")  # spec / libsonata name, BMTK name
+INDEX_EDGES = "range_to_edge_id"
+
+
+
+class H5Handle:
+    """One HDF5 file, opened read-only on first use and shared by its populations.
+
+    ``close()`` releases the OS handle; any later read reopens the file. Pickling keeps only
+    the path, so populations can be sent to other processes.
+    """
+
+    def __init__(self, path: PathArg) -> None:
+        self.path = Path(path)
+        self._file: h5py.File | None = None
+
+    @property
+    def file(self) -> h5py.File:
+        """The open ``h5py.File`` (opened now if needed)."""
+        if self._file is None or not self._file.id.valid:
+            if not self.path.is_file():
+                raise FormatError("file not found", file=self.path)
+            try:
+                self._file = h5py.File(self.path, "r")
+            except OSError as exc:
+                raise FormatError(f"cannot open as HDF5 ({exc})", file=self.path) from None
+        return self._file
+
+    def close(self) -> None:
+        """Close the file if it is open."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            finally:
+                self._file = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = state["path"]
+        self._file = None
+
+    def __repr__(self) -> str:
+        return f"H5Handle({str(self.path)!r}, open={self._file is not None})"
+
+
+def population_names(path: PathArg | H5Handle, kind: str) -> list[str]:
+    """Names of the populations under ``/nodes`` (kind ``"nodes"``) or ``/edges`` of a file."""
+    handle = path if isinstance(path, H5Handle) else H5Handle(path)
+    root = handle.file.get(kind)
+    if not isinstance(root, h5py.Group):
+        raise FormatError(
+            f"no /{kind} group", file=handle.path, key=f"/{kind}",
+            expected=f"a /{kind} group", found=", ".join(handle.file.keys()) or "empty file",
+        )
+    return [name for name, link in root.items() if isinstance(link, h5py.Group)]
+
+
+@dataclass(frozen=True)
+class _Column:
+    """Metadata of one per-row dataset in a population group."""
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    is_string: bool
+    library: str | None  # path of the @library table when the column is an index into it
+    enum: dict[str, int] | None  # native HDF5 enumeration mapping
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        resolved = self.is_string or self.library is not None or self.enum is not None
+        return np.dtype(object) if resolved else self.dtype
+
+
+@dataclass
+class _Layout:
+    """Where each row's group attributes live."""
+
+    single: int | None  # every row is in this group at index == row
+    group_ids: np.ndarray | None = None  # otherwise: per-row group id ...
+    group_index: np.ndarray | None = None  # ... and row inside that group
+
+
+def _scan_columns(group: h5py.Group, library: Any) -> dict[str, _Column]:
+    """Per-row datasets of a group (null-dataspace and scalar datasets are skipped)."""
+    libraries = library if isinstance(library, h5py.Group) else None
+    columns: dict[str, _Column] = {}
+    for key, obj in group.items():
+        if not isinstance(obj, h5py.Dataset) or not obj.shape:
+            continue
+        is_string = h5py.check_string_dtype(obj.dtype) is not None
+        enum = h5py.check_enum_dtype(obj.dtype)
+        lib = None
+        if libraries is not None and obj.dtype.kind in "iu" and isinstance(libraries.get(key), h5py.Dataset):
+            lib = libraries[key].name
+        columns[key] = _Column(
+            path=obj.name, shape=tuple(obj.shape), dtype=obj.dtype, is_string=is_string,
+            library=lib, enum=None if lib else (dict(enum) if enum else None),
+        )
+    return columns
+
+
+def _read_rows(
+    ds: h5py.Dataset, index: np.ndarray | None, count: int | None, file: Path, what: str = "group index"
+) -> np.ndarray:
+    """Rows of a dataset along axis 0: ``index`` (any order) or the first ``count`` (None = all).
+
+    One h5py read of the span min(index)..max(index), then numpy fancy indexing.
+    """
+    view = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
+    length = ds.shape[0]
+    if index is None:
+        stop = length if count is None else count
+        if stop > length:
+            raise FormatError(
+                "dataset is shorter than the population", file=file, key=ds.name,
+                expected=f"at least {stop} rows", found=length,
+            )
+        return _read_span(view, 0, stop, file, ds.name)
+    if index.size == 0:
+        dtype = object if view is not ds else ds.dtype
+        return np.empty((0, *ds.shape[1:]), dtype=dtype)
+    low, high = int(index.min()), int(index.max()) + 1
+    if low < 0 or high > length:
+        raise FormatError(
+            f"{what} out of range", file=file, key=ds.name,
+            expected=f"indices in 0..{length - 1}", found=high - 1 if high > length else low,
+        )
+    block = _read_span(view, low, high, file, ds.name)
+    if index.size == high - low and index[0] == low and (np.diff(index) == 1).all():
+        return block
+    return block[index - low]
+
+
+def _read_span(view: Any, start: int, stop: int, file: Path, key: str) -> np.ndarray:
+    try:
+        return np.asarray(view[start:stop])
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot read dataset ({exc})", file=file, key=key) from None
+
+
+def _resolve_codes(codes: np.ndarray, library: np.ndarray, file: Path, key: str) -> np.ndarray:
+    codes = codes.astype(np.int64, copy=False)
+    bad = codes[(codes < 0) | (codes >= len(library))]
+    if bad.size:
+        raise FormatError(
+            "@library index out of range", file=file, key=key,
+            expected=f"codes in 0..{len(library) - 1}", found=np.unique(bad).tolist()[:10],
+        )
+    return library[codes]
+
+
+def _resolve_enum(codes: np.ndarray, mapping: dict[str, int], file: Path, key: str) -> np.ndarray:
+    names = np.array(list(mapping), dtype=object)
+    values = np.array([mapping[n] for n in names], dtype=np.int64)
+    order = np.argsort(values)
+    values, names = values[order], names[order]
+    codes = codes.astype(np.int64, copy=False)
+    pos = np.minimum(np.searchsorted(values, codes), len(values) - 1)
+    bad = codes[values[pos] != codes]
+    if bad.size:
+        raise FormatError(
+            "value not in the HDF5 enumeration", file=file, key=key,
+            expected=f"one of {dict(mapping)}", found=np.unique(bad).tolist()[:10],
+        )
+    return names[pos]
+
+
+def _assemble(
+    n: int,
+    parts: list[tuple[np.ndarray | None, np.ndarray]],
+    dtypes: list[np.dtype],
+    trailing: tuple[int, ...],
+    population: Any,  # the population being read, for error messages
+    name: str,
+) -> np.ndarray:
+    """Put per-group values into one array of length ``n``; uncovered rows are missing."""
+    if len(parts) == 1 and parts[0][0] is None:
+        return parts[0][1]
+    shapes = {values.shape[1:] for _, values in parts}
+    if len(shapes) > 1:
+        raise FormatError(
+            "groups store the attribute with different shapes", file=population.path,
+            key=f"{population.h5_path}/*/{name}", found=sorted(shapes),
+        )
+    if shapes:
+        trailing = shapes.pop()
+    all_dtypes = [values.dtype for _, values in parts] or list(dtypes)
+    covered = sum(len(values) for _, values in parts)
+    if any(dt == object or dt.kind in "SUO" for dt in all_dtypes):
+        dtype = np.dtype(object)
+    else:
+        dtype = np.result_type(*all_dtypes) if all_dtypes else np.dtype(object)
+        if covered < n and dtype.kind in "iub":
+            dtype = np.dtype(np.float64)
+    out = np.empty((n, *trailing), dtype=dtype)
+    if covered < n:
+        out[...] = None if dtype == object else np.nan
+    for positions, values in parts:
+        out[slice(None) if positions is None else positions] = values
+    return out
+
+
+def _series(values: np.ndarray, index: pd.Index) -> pd.Series:
+    if values.ndim > 1:
+        cells = np.empty(len(values), dtype=object)
+        cells[:] = list(values)
+        values = cells
+    return pd.Series(values, index=index, dtype=values.dtype, copy=False)
+
+
+def _is_identity(values: np.ndarray) -> bool:
+    return bool(len(values) == 0 or (values == np.arange(len(values))).all())
+
+
+def _rank_within(group_ids: np.ndarray) -> np.ndarray:
+    """Position of each row among the rows of its group (for files without a group index)."""
+    order = np.argsort(group_ids, kind="stable")
+    sorted_ids = group_ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if len(order) else order
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order)) - run_start
+    return ranks
+
+
+def _expand_ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(start, stop)`` over all pairs, vectorised."""
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(stops, dtype=np.int64) - starts
+    keep = lengths > 0
+    starts, lengths = starts[keep], lengths[keep]
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
