@@ -22,7 +22,15 @@ from typing import Any
 from cantata.errors import CantataError, ConfigError
 from cantata.sonata._io import atomic_path
 
-__all__ = ["SonataConfig", "load_config", "read_json", "is_path_key"]
+__all__ = [
+    "SonataConfig",
+    "VARIABLE_NAME",
+    "VARIABLE_REFERENCE",
+    "is_path_key",
+    "load_config",
+    "merge_configs",
+    "read_json",
+]
 
 StrPath = str | PathLike[str]
 
@@ -36,8 +44,8 @@ _OPAQUE_BLOCKS = frozenset({"manifest", "node_sets"})
 #: networks lists and the key naming each entry's file (entries naming the same file merge).
 _NETWORK_LISTS = {"nodes": "nodes_file", "edges": "edges_file"}
 
-_VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
-_VAR_NAME = re.compile(r"[A-Za-z0-9_]+")
+VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
+VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
 _DEFAULT_CIRCUIT = "circuit_config.json"
 
 
@@ -97,12 +105,12 @@ def _as_text(value: Any) -> str:
 
 def _expand(text: str, lookup: Any) -> Any:
     """Substitute ``$VAR``/``${VAR}`` in ``text``; a lone reference keeps the variable's type."""
-    whole = _VAR.fullmatch(text)
+    whole = VARIABLE_REFERENCE.fullmatch(text)
     if whole:
         return lookup(whole.group(1) or whole.group(2))
     if "$" not in text:
         return text
-    return _VAR.sub(lambda m: _as_text(lookup(m.group(1) or m.group(2))), text)
+    return VARIABLE_REFERENCE.sub(lambda m: _as_text(lookup(m.group(1) or m.group(2))), text)
 
 
 def _resolve_variables(
@@ -116,7 +124,7 @@ def _resolve_variables(
     origin: dict[str, str] = {}
     for key, value in manifest.items():
         name = key[1:] if key.startswith("$") else key
-        if not _VAR_NAME.fullmatch(name):
+        if not VARIABLE_NAME.fullmatch(name):
             raise ConfigError("bad manifest variable name", file=source, key=f"manifest.{key}",
                               expected="$ followed by letters, digits or _", found=key)
         raw[name] = value
@@ -274,7 +282,7 @@ def _merge_lists(base: list[Any], over: list[Any], list_name: str) -> list[Any]:
     return merged
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge_configs(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Merge ``over`` onto ``base``: object blocks merge one level deep, networks lists concatenate."""
     out = dict(base)
     for key, value in over.items():
@@ -350,10 +358,10 @@ class _Loader:
         result = _Loaded({})
         for key in self._includes(body, base_dir, source):
             part = self.load_file(Path(body[key]), referrer=source, key=key)
-            result.data = _merge(result.data, part.data)
+            result.data = merge_configs(result.data, part.data)
             result.layers += part.layers
             result.files += part.files
-        result.data = _merge(result.data, body)
+        result.data = merge_configs(result.data, body)
         result.layers += self._own_layers(body, source)
         return result
 

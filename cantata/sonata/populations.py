@@ -132,6 +132,11 @@ class _Population:
         return names
 
     @property
+    def group_attribute_names(self) -> set[str]:
+        """Attributes stored per row in the HDF5 groups (the others come from the types table only)."""
+        return {name for columns in self._columns.values() for name in columns}
+
+    @property
     def enumeration_names(self) -> set[str]:
         """Attributes stored as indices into an ``@library`` table or as an HDF5 enum."""
         return {
