@@ -17,11 +17,11 @@ from typing import Any
 
 from cantata.errors import CantataError
 from cantata.sonata.config import (
-    VARIABLE_REFERENCE,
     VARIABLE_NAME,
+    VARIABLE_REFERENCE,
     SonataConfig,
-    merge_configs,
     load_config,
+    merge_configs,
     read_json,
 )
 from cantata.sonata.validate_problems import (
