@@ -97,15 +97,19 @@ def test_csv_and_h5_variants_agree(testdata):
     assert nopop.is_close(SpikeTrains.read(d / "spikes.one_pop.h5"), 1e-9)
 
 
-def test_nwb_gives_clear_error(testdata):
-    with pytest.raises(FormatError, match="NWB comes later"):
-        SpikeTrains.read(testdata / SPIKE_DIR / "spikes.onepop.v1.0.nwb")
+def test_nwb_is_read_by_the_nwb_reader(testdata):
+    # NWB reading lives in cantata.sonata.spikes_nwb (tests in test_spikes_nwb.py)
+    trains = SpikeTrains.read(testdata / SPIKE_DIR / "spikes.onepop.v1.0.nwb")
+    assert trains.n_spikes == 124
 
 
 def test_nwb_detected_by_content(tmp_path):
     path = tmp_path / "spikes.h5"
     with h5py.File(path, "w") as h5:
         h5.create_group("processing/trial_0/spike_train")
+    assert SpikeTrains.read(path).n_spikes == 0  # legacy NWB layout, no spikes
+    with h5py.File(path, "w") as h5:
+        h5.create_group("acquisition")
     with pytest.raises(FormatError, match="NWB"):
         SpikeTrains.read(path)
 

@@ -132,12 +132,17 @@ class SpikeTrains:
         The format is found from the content, not the suffix. Spikes with no population in the
         file (legacy HDF5, CSV without a population column) go to ``default_population``
         (``"default"`` when not given). Times are returned in ms, in file order.
+        NWB files (suffix ``.nwb``, or HDF5 with NWB marks and no ``/spikes``) are read by
+        :func:`cantata.sonata.spikes_nwb.read_nwb_spikes`.
         """
         path = Path(path)
         if not path.is_file():
             raise FormatError("spike file not found", file=path)
-        if path.suffix.lower() == ".nwb":
-            raise _nwb_error(path)
+        if path.suffix.lower() == ".nwb" or _looks_like_nwb(path):
+            # imported here: pynwb is loaded only when an NWB file is read
+            from cantata.sonata.spikes_nwb import read_nwb_spikes
+
+            return read_nwb_spikes(path, default_population=default_population or DEFAULT_POPULATION)
         if h5py.is_hdf5(path):
             return cls._from_checked(_read_h5(path, default_population or DEFAULT_POPULATION))
         return cls._from_checked(_read_csv(path, default_population or DEFAULT_POPULATION))
@@ -427,10 +432,22 @@ def _split_by_population(
 
 # -- HDF5 reading -------------------------------------------------------------------------
 
+def _looks_like_nwb(path: Path) -> bool:
+    """An HDF5 file without ``/spikes`` but with NWB's marks (read by cantata.sonata.spikes_nwb)."""
+    if not h5py.is_hdf5(path):
+        return False
+    try:
+        with h5py.File(path, "r") as h5:
+            return "spikes" not in h5 and ("nwb_version" in h5.attrs or "units" in h5 or "processing" in h5)
+    except OSError:
+        return False
+
+
 def _nwb_error(path: Path) -> FormatError:
     return FormatError(
-        "NWB spike files are not supported yet (NWB comes later); convert to SONATA HDF5 or CSV",
-        file=path, expected="SONATA spike file (HDF5 with /spikes, or CSV)", found="NWB file",
+        "HDF5 file looks like NWB but has no units table (/units) and no /spikes group",
+        file=path, expected="SONATA spike file (HDF5 with /spikes, or CSV) or NWB with a units table",
+        found="NWB-like file",
     )
 
 
