@@ -1,0 +1,547 @@
+"""`cantata new`: a simulation folder with components, a SONATA config and a run script.
+
+::
+
+    from cantata.environment import new_environment
+
+    env = new_environment("sim", "neuron", tstop=2000.0, dt=0.1, report_vars=["v", "cai"],
+                          iclamp=[(0.15, 500.0, 1000.0)], include_examples=True)
+    env.config        # Path("sim/config.json")
+
+Every option is checked before anything is written; an existing config or run script is
+replaced only with ``overwrite=True``. Errors name the option by its command-line flag.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from string import Template
+from typing import Any, NoReturn
+
+import h5py
+
+from cantata.errors import ConfigError
+from cantata.sonata._io import atomic_path
+
+__all__ = [
+    "COMPONENT_DIRS",
+    "ENGINES",
+    "CurrentClamp",
+    "NewEnvironment",
+    "SpikesInput",
+    "find_network_files",
+    "new_environment",
+    "parse_iclamp",
+    "parse_report_vars",
+    "parse_spikes_inputs",
+]
+
+PathType = str | PathLike[str]
+
+#: Sub-folders of ``components/``, each named in the config as ``components.<name>_dir``.
+COMPONENT_DIRS = ("biophysical_neuron_models", "point_neuron_models", "synaptic_models",
+                  "morphologies", "mechanisms", "templates")
+#: Engine name -> ``target_simulator``; BMTK's module names are accepted as aliases.
+ENGINES = {"neuron": "NEURON", "nest": "NEST"}
+_ENGINE_ALIASES = {"bionet": "neuron", "pointnet": "nest"}
+_SPIKE_MODULES = {".h5": "sonata", ".hdf5": "sonata", ".sonata": "sonata", ".csv": "csv",
+                  ".txt": "csv", ".nwb": "nwb"}
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_POPULATION = re.compile(r"^[^\s/:,;]+$")
+# node sets the generated inputs and reports target, per engine
+_NODE_SETS = {
+    "biophysical_nodes": {"model_type": "biophysical"},
+    "point_nodes": {"model_type": ["point_process", "point_neuron"]},
+}
+_TARGET_SET = {"neuron": "biophysical_nodes", "nest": "point_nodes"}
+
+
+@dataclass(frozen=True)
+class CurrentClamp:
+    """A square current pulse: ``amp`` (nA for NEURON, pA for NEST) from ``delay`` for ``duration`` ms."""
+
+    amp: float
+    delay: float
+    duration: float
+
+
+@dataclass(frozen=True)
+class SpikesInput:
+    """Spikes from ``file`` driving the (virtual) node population ``population``."""
+
+    population: str
+    file: Path
+
+
+@dataclass
+class NewEnvironment:
+    """What :func:`new_environment` wrote and found."""
+
+    base_dir: Path
+    engine: str
+    config: Path
+    run_script: Path
+    component_dirs: dict[str, Path]
+    nodes: list[tuple[Path, Path | None]] = field(default_factory=list)
+    edges: list[tuple[Path, Path | None]] = field(default_factory=list)
+    copied: list[Path] = field(default_factory=list)
+    mechanisms_build: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# -- option parsing -----------------------------------------------------------------------------
+
+def _number(text: str, flag: str, what: str, whole: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{what} is not a number", key=flag, expected="amp,delay,duration (numbers)",
+                          found=whole) from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{what} must be finite", key=flag, expected="finite numbers", found=whole)
+    return value
+
+
+def parse_iclamp(value: Any, flag: str = "--iclamp") -> list[CurrentClamp]:
+    """Current clamps from ``"amp,delay,duration"`` text (several joined by ``;``), a list of
+    such texts, tuples ``(amp, delay, duration)`` or :class:`CurrentClamp` objects."""
+    if value is None:
+        return []
+    if isinstance(value, (str, CurrentClamp)):
+        items: list[Any] = [value]
+    else:
+        items = list(value)
+        if len(items) == 3 and all(_is_number(v) for v in items):
+            items = [tuple(items)]  # one bare (amp, delay, duration)
+    clamps: list[CurrentClamp] = []
+    for item in items:
+        if isinstance(item, str):
+            chunks = [c.strip() for c in item.split(";") if c.strip()]
+            if not chunks:
+                _bad_clamp(flag, item)
+            groups: list[tuple[Sequence[Any], str]] = [(c.split(","), c) for c in chunks]
+        elif isinstance(item, CurrentClamp):
+            groups = [((item.amp, item.delay, item.duration), repr(item))]
+        elif isinstance(item, (list, tuple)):
+            groups = [(item, ",".join(str(p) for p in item))]
+        else:
+            _bad_clamp(flag, repr(item))
+        for parts, whole in groups:
+            clamps.append(_clamp(parts, whole, flag))
+    return clamps
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _clamp(parts: Sequence[Any], whole: str, flag: str) -> CurrentClamp:
+    if len(parts) != 3:
+        _bad_clamp(flag, whole)
+    amp, delay, duration = (_number(str(p).strip(), flag, name, whole)
+                            for p, name in zip(parts, ("amp", "delay", "duration")))
+    if delay < 0:
+        raise ConfigError("delay must not be negative", key=flag, expected="delay >= 0 ms", found=whole)
+    if duration <= 0:
+        raise ConfigError("duration must be positive", key=flag, expected="duration > 0 ms", found=whole)
+    return CurrentClamp(amp, delay, duration)
+
+
+def _bad_clamp(flag: str, found: str) -> NoReturn:
+    raise ConfigError("malformed current clamp", key=flag,
+                      expected="amp,delay,duration (three numbers; several separated by ';')",
+                      found=found)
+
+
+def parse_spikes_inputs(value: Any, flag: str = "--spikes-inputs") -> list[SpikesInput]:
+    """Spike inputs from ``"pop:file[,pop:file]"`` text, a list of such texts, ``(pop, file)``
+    pairs, a ``{pop: file}`` mapping or :class:`SpikesInput` objects. File paths are kept as
+    given (relative ones are relative to the current folder)."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        value = list(value.items())
+    items: list[Any] = [value] if isinstance(value, (str, SpikesInput)) else list(value)
+    out: list[SpikesInput] = []
+    for item in items:
+        if isinstance(item, SpikesInput):
+            pairs = [(item.population, str(item.file))]
+        elif isinstance(item, str):
+            pairs = []
+            for chunk in item.split(","):
+                pop, sep, file = chunk.strip().partition(":")
+                if not sep:
+                    raise ConfigError("malformed spikes input", key=flag,
+                                      expected="population:file[,population:file]", found=chunk)
+                pairs.append((pop, file))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            pairs = [(str(item[0]), str(item[1]))]
+        else:
+            raise ConfigError("malformed spikes input", key=flag,
+                              expected="population:file text or (population, file) pairs", found=repr(item))
+        for pop, file in pairs:
+            pop, file = pop.strip(), file.strip()
+            if not _POPULATION.match(pop):
+                raise ConfigError("bad population name in spikes input", key=flag,
+                                  expected="population:file with a non-empty population name without "
+                                           "spaces, '/', ':', ',' or ';'", found=f"{pop}:{file}")
+            if not file:
+                raise ConfigError("spikes input has no file", key=flag, expected="population:file",
+                                  found=f"{pop}:")
+            suffix = Path(file).suffix.lower()
+            if suffix not in _SPIKE_MODULES:
+                raise ConfigError("unknown spike file type", key=flag,
+                                  expected="a file ending in .h5, .hdf5, .csv, .txt or .nwb",
+                                  found=f"{pop}:{file}")
+            out.append(SpikesInput(pop, Path(file)))
+    return out
+
+
+def parse_report_vars(value: Any, flag: str = "--report-vars") -> list[str]:
+    """Variable names from ``"v,cai"`` text or a list of names (duplicates dropped)."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    names = [v.strip() for v in items]
+    for name in names:
+        if not _VARIABLE.match(name):
+            raise ConfigError("bad variable name", key=flag,
+                              expected="comma-separated names such as v,cai", found=value if isinstance(value, str) else name)
+    return list(dict.fromkeys(names))
+
+
+def _engine(value: str | None) -> str:
+    name = str(value if value is not None else "neuron").strip().lower()
+    name = _ENGINE_ALIASES.get(name, name)
+    if name not in ENGINES:
+        raise ConfigError("unknown engine", key="engine", expected="one of " + ", ".join(ENGINES),
+                          found=value)
+    return name
+
+
+def _times(tstop: Any, dt: Any) -> tuple[float, float]:
+    values = {}
+    for flag, value in (("--tstop", tstop), ("--dt", dt)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError("must be a number of ms", key=flag, expected="a positive number",
+                              found=value)
+        if value <= 0:
+            raise ConfigError("must be positive", key=flag, expected="a number > 0 (ms)", found=value)
+        values[flag] = float(value)
+    steps = values["--tstop"] / values["--dt"]
+    if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+        raise ConfigError("tstop must be a whole number of dt steps", key="--tstop",
+                          expected=f"a multiple of --dt {values['--dt']}", found=values["--tstop"])
+    return values["--tstop"], values["--dt"]
+
+
+def _file_name(value: str, flag: str, suffix: str) -> str:
+    if not isinstance(value, str) or not value or Path(value).name != value or value in (".", ".."):
+        raise ConfigError("must be a file name without a folder", key=flag,
+                          expected=f"a name such as config{suffix}", found=value)
+    if not value.endswith(suffix):
+        raise ConfigError(f"must end in {suffix}", key=flag, expected=f"a name ending in {suffix}",
+                          found=value)
+    return value
+
+
+# -- network discovery ----------------------------------------------------------------------------
+
+def _sonata_kind(path: Path) -> str | None:
+    """``"nodes"``/``"edges"`` for a SONATA network HDF5 file, else None (spikes, reports, ...)."""
+    try:
+        with h5py.File(path, "r") as h5:
+            return next((k for k in ("nodes", "edges") if isinstance(h5.get(k), h5py.Group)), None)
+    except OSError:
+        return None
+
+
+def _types_csv(h5_path: Path, kind: str) -> Path | None:
+    stem = h5_path.stem
+    word, types = ("nodes", "node_types") if kind == "nodes" else ("edges", "edge_types")
+    if word in stem:
+        cut = stem.rfind(word)
+        candidate = h5_path.with_name(stem[:cut] + types + stem[cut + len(word):] + ".csv")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_network_files(network_dir: PathType) -> tuple[list[tuple[Path, Path | None]],
+                                                        list[tuple[Path, Path | None]]]:
+    """SONATA node and edge files directly in ``network_dir``, each with its types CSV.
+
+    HDF5 files are classified by content (``/nodes`` or ``/edges``); ``X_nodes.h5`` pairs with
+    ``X_node_types.csv`` and ``X_edges.h5`` with ``X_edge_types.csv`` (None when absent).
+    """
+    folder = Path(network_dir)
+    nodes: list[tuple[Path, Path | None]] = []
+    edges: list[tuple[Path, Path | None]] = []
+    if not folder.is_dir():
+        return nodes, edges
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".h5", ".hdf5") or not path.is_file():
+            continue
+        kind = _sonata_kind(path)
+        if kind is not None:
+            (nodes if kind == "nodes" else edges).append((path, _types_csv(path, kind)))
+    return nodes, edges
+
+
+# -- config -------------------------------------------------------------------------------------
+
+def _in_config(path: Path, base_dir: Path, variables: Sequence[tuple[str, Path]]) -> str:
+    """``path`` written with the first manifest variable whose folder holds it, else relative
+    to ``$BASE_DIR`` (or absolute when no relative path exists)."""
+    for name, folder in variables:
+        try:
+            rel = path.relative_to(folder)
+        except ValueError:
+            continue
+        return f"${name}" if rel == Path(".") else f"${name}/{rel.as_posix()}"
+    try:
+        return f"$BASE_DIR/{Path(os.path.relpath(path, base_dir)).as_posix()}"
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+
+
+def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir: Path,
+                  components_dir: Path, tstop: float, dt: float, report_vars: list[str],
+                  clamps: list[CurrentClamp], spikes: list[SpikesInput],
+                  nodes: list[tuple[Path, Path | None]], edges: list[tuple[Path, Path | None]]
+                  ) -> dict[str, Any]:
+    places = [("NETWORK_DIR", network_dir), ("COMPONENTS_DIR", components_dir),
+              ("OUTPUT_DIR", output_dir), ("BASE_DIR", base_dir)]
+
+    def where(path: Path) -> str:
+        return _in_config(path, base_dir, places)
+
+    def folder_var(path: Path) -> str:
+        return _in_config(path, base_dir, [("BASE_DIR", base_dir)])
+
+    def entry(h5: Path, csv: Path | None, kind: str) -> dict[str, Any]:
+        types = "node_types_file" if kind == "nodes" else "edge_types_file"
+        return {f"{kind}_file": where(h5), types: where(csv) if csv is not None else None}
+
+    target = _TARGET_SET[engine]
+    run: dict[str, Any] = {"tstart": 0.0, "tstop": tstop, "dt": dt, "nsteps_block": 5000}
+    if engine == "neuron":
+        run.update({"dL": 20.0, "spike_threshold": -15.0})
+    inputs: dict[str, Any] = {}
+    for i, clamp in enumerate(clamps):
+        inputs[f"current_clamp_{i + 1}" if len(clamps) > 1 else "current_clamp"] = {
+            "input_type": "current_clamp", "module": "IClamp", "node_set": target,
+            "amp": clamp.amp, "delay": clamp.delay, "duration": clamp.duration,
+        }
+    for spike in spikes:
+        name = f"{spike.population}_spikes"
+        k = 2
+        while name in inputs:
+            name, k = f"{spike.population}_spikes_{k}", k + 1
+        inputs[name] = {"input_type": "spikes", "module": _SPIKE_MODULES[spike.file.suffix.lower()],
+                        "input_file": where(spike.file), "node_set": spike.population}
+    reports = {
+        f"{var}_report": {"module": "membrane_report", "cells": target, "variable_name": var,
+                          "sections": "soma", "file_name": f"{var}_report.h5"}
+        for var in report_vars
+    }
+    config: dict[str, Any] = {
+        "manifest": {
+            "$BASE_DIR": "${configdir}",
+            "$NETWORK_DIR": folder_var(network_dir),
+            "$COMPONENTS_DIR": folder_var(components_dir),
+            "$OUTPUT_DIR": folder_var(output_dir),
+        },
+        "target_simulator": ENGINES[engine],
+        "run": run,
+    }
+    if engine == "neuron":
+        config["conditions"] = {"celsius": 34.0, "v_init": -80.0}
+    config.update({
+        "inputs": inputs,
+        "components": {f"{d}_dir": f"$COMPONENTS_DIR/{d}" for d in COMPONENT_DIRS},
+        "node_sets": {name: _NODE_SETS[name] for name in
+                      (("biophysical_nodes", "point_nodes") if engine == "neuron" else ("point_nodes",))},
+        "reports": reports,
+        "output": {"output_dir": "$OUTPUT_DIR", "log_file": "log.txt", "spikes_file": "spikes.h5",
+                   "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
+                   "overwrite_output_dir": True},
+        "networks": {"nodes": [entry(h5, csv, "nodes") for h5, csv in nodes],
+                     "edges": [entry(h5, csv, "edges") for h5, csv in edges]},
+    })
+    return config
+
+
+# -- examples and mechanisms ---------------------------------------------------------------------
+
+def _example_files(engine: str) -> list[tuple[Any, str]]:
+    """(source, path under components/) of the example components for ``engine``."""
+    root = resources.files("cantata.templates").joinpath("components", engine)
+    files: list[tuple[Any, str]] = []
+    for folder in sorted(root.iterdir(), key=lambda p: p.name):
+        if folder.is_dir():
+            files += [(f, f"{folder.name}/{f.name}") for f in sorted(folder.iterdir(), key=lambda p: p.name)
+                      if f.is_file() and f.name.endswith(".json")]
+    if engine == "neuron":
+        mods = _mechanisms_library("--include-examples")
+        files += [(p, f"mechanisms/{p.name}") for p in mods]
+    return files
+
+
+def _mechanisms_library(flag: str) -> list[Path]:
+    try:
+        from cantata.mechanisms import allen_mechanisms_dir
+    except ImportError as exc:
+        raise ConfigError(f"Cantata's mechanism library is not available ({exc})", key=flag,
+                          expected="cantata.mechanisms.allen_mechanisms_dir", found="missing") from None
+    folder = allen_mechanisms_dir()
+    mods = sorted(folder.glob("*.mod")) if folder.is_dir() else []
+    if not mods:
+        raise ConfigError("Cantata's Allen channel library has no .mod files", file=folder, key=flag,
+                          expected="*.mod files", found="none")
+    return mods
+
+
+def _compiler(flag: str) -> Any:
+    try:
+        from cantata.mechanisms import compile_mechanisms
+    except ImportError as exc:
+        raise ConfigError(f"mechanism compilation is not available ({exc})", key=flag,
+                          expected="cantata.mechanisms.compile_mechanisms", found="missing") from None
+    return compile_mechanisms
+
+
+def _has_mod_files(folder: Path) -> bool:
+    return any(p.is_dir() and any(p.glob("*.mod")) for p in (folder, folder / "modfiles"))
+
+
+# -- the entry point -------------------------------------------------------------------------------
+
+def new_environment(
+    base_dir: PathType,
+    engine: str | None = "neuron",
+    *,
+    config_file: str = "config.json",
+    run_script: str = "run.py",
+    overwrite: bool = False,
+    network_dir: PathType | None = None,
+    output_dir: PathType | None = None,
+    tstop: float = 1000.0,
+    dt: float = 0.1,
+    report_vars: str | Iterable[str] | None = None,
+    iclamp: Any = None,
+    spikes_inputs: Any = None,
+    compile_mechanisms: bool = False,
+    include_examples: bool = False,
+) -> NewEnvironment:
+    """Create (or complete) a simulation folder ``base_dir`` and return what was written.
+
+    Writes ``components/<kind>/`` folders, ``config_file`` (a SONATA simulation config whose
+    ``networks`` lists the node/edge files found in ``network_dir``) and ``run_script``.
+    ``network_dir`` defaults to ``base_dir/network`` and ``output_dir`` to ``base_dir/output``;
+    relative paths (also spike files) are relative to the current folder, as for any path.
+    ``report_vars``, ``iclamp`` and ``spikes_inputs`` take the command-line text forms or lists
+    (see :func:`parse_iclamp`, :func:`parse_spikes_inputs`, :func:`parse_report_vars`).
+    ``include_examples`` copies example point-neuron and synapse JSON files (and, for NEURON,
+    Cantata's Allen channel ``.mod`` files) into ``components``; ``compile_mechanisms`` (NEURON)
+    compiles ``components/mechanisms`` with :func:`cantata.mechanisms.compile_mechanisms`.
+
+    Raises :class:`ConfigError` naming the option (by its command-line flag) for bad values,
+    and when the config or run script exists and ``overwrite`` is false; nothing is written then.
+    """
+    # 1. every option, before touching the disk
+    engine_name = _engine(engine)
+    tstop_ms, dt_ms = _times(tstop, dt)
+    config_name = _file_name(config_file, "--config-file", ".json")
+    script_name = _file_name(run_script, "--run-script", ".py")
+    if config_name == script_name:
+        raise ConfigError("config and run script need different names", key="--run-script", found=script_name)
+    variables = parse_report_vars(report_vars)
+    clamps = parse_iclamp(iclamp)
+    spikes = parse_spikes_inputs(spikes_inputs)
+    base = Path(base_dir).expanduser().absolute()
+    if base.exists() and not base.is_dir():
+        raise ConfigError("is not a folder", file=base, key="DIR", expected="a folder (new or existing)",
+                          found="a file")
+    network = Path(network_dir).expanduser().absolute() if network_dir is not None else base / "network"
+    output = Path(output_dir).expanduser().absolute() if output_dir is not None else base / "output"
+    for flag, folder in (("--network-dir", network), ("--output-dir", output)):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError("is not a folder", file=folder, key=flag, expected="a folder", found="a file")
+    components = base / "components"
+    examples = _example_files(engine_name) if include_examples else []
+    compiler = None
+    if compile_mechanisms:
+        if engine_name != "neuron":
+            raise ConfigError("mechanisms are compiled for NEURON only", key="--compile-mechanisms",
+                              expected="engine neuron", found=engine_name)
+        compiler = _compiler("--compile-mechanisms")
+        if not include_examples and not _has_mod_files(components / "mechanisms"):
+            raise ConfigError("no .mod files to compile", file=components / "mechanisms",
+                              key="--compile-mechanisms",
+                              expected="*.mod files there, or --include-examples to copy Cantata's",
+                              found="none")
+
+    # 2. what would be replaced
+    config_path, script_path = base / config_name, base / script_name
+    copies = [(src, components / rel) for src, rel in examples]
+    conflicts = [p for p in (config_path, script_path) if p.exists()]
+    conflicts += [dst for src, dst in copies if dst.exists() and dst.read_bytes() != src.read_bytes()]
+    if conflicts and not overwrite:
+        raise ConfigError(
+            "would replace existing files; pass --overwrite (overwrite=True) to replace them",
+            file=base, key="--overwrite", expected="no existing config, run script or changed example",
+            found=", ".join(str(p.relative_to(base)) for p in conflicts),
+        )
+
+    # 3. network files and the config text
+    nodes, edges = find_network_files(network)
+    notes: list[str] = []
+    if not nodes and not edges:
+        state = "does not exist" if not network.exists() else "holds no SONATA node or edge files"
+        notes.append(f"network folder {network} {state}: the config lists no network files; "
+                     "build the network there and run `cantata new` again with --overwrite, "
+                     "or add the files to `networks` in the config")
+    for h5, csv in nodes + edges:
+        if csv is None:
+            notes.append(f"no types CSV found for {h5.name} (listed with a null types file)")
+    for spike in spikes:
+        if not spike.file.expanduser().absolute().is_file():
+            notes.append(f"spikes input file {spike.file} does not exist yet")
+    spikes = [SpikesInput(s.population, s.file.expanduser().absolute()) for s in spikes]
+    config = _build_config(engine=engine_name, base_dir=base, network_dir=network, output_dir=output,
+                           components_dir=components, tstop=tstop_ms, dt=dt_ms, report_vars=variables,
+                           clamps=clamps, spikes=spikes, nodes=nodes, edges=edges)
+    template = resources.files("cantata.templates").joinpath("run.py.tmpl").read_text()
+    script = Template(template).substitute(config_name=config_name, run_script=script_name)
+
+    # 4. write
+    dirs = {name: components / name for name in COMPONENT_DIRS}
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for src, dst in copies:
+        if dst.exists() and dst.read_bytes() == src.read_bytes():
+            continue
+        with atomic_path(dst, overwrite=True) as tmp:
+            tmp.write_bytes(src.read_bytes())
+        copied.append(dst)
+    with atomic_path(config_path, overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(config, indent=2) + "\n")
+    with atomic_path(script_path, overwrite=overwrite) as tmp:
+        tmp.write_text(script)
+        tmp.chmod(0o755)
+    env = NewEnvironment(base_dir=base, engine=engine_name, config=config_path, run_script=script_path,
+                         component_dirs=dirs, nodes=nodes, edges=edges, copied=copied, notes=notes)
+    if compiler is not None:
+        env.mechanisms_build = compiler(dirs["mechanisms"])
+    return env
+

@@ -1,0 +1,1 @@
+"""Files `cantata new` writes: the run-script template and example components (package data)."""
