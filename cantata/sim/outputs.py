@@ -58,7 +58,8 @@ class SpikeOutput:
 
     @property
     def files(self) -> list[Path]:
-        return [p for p in (self.settings.spikes_file, self.settings.spikes_file_csv) if p is not None]
+        paths = (self.settings.spikes_file, self.settings.spikes_file_csv, self.settings.spikes_file_nwb)
+        return [p for p in paths if p is not None]
 
     def declare(self, populations: Iterable[str]) -> None:
         """Populations that get a group in the file even if they never spike."""
@@ -97,6 +98,10 @@ class SpikeOutput:
         if self.settings.spikes_file_csv is not None:
             written.append(trains.write_csv(self.settings.spikes_file_csv, sort_by=self.settings.sort_by,
                                             overwrite=True))
+        if self.settings.spikes_file_nwb is not None:
+            from cantata.sonata.spikes_nwb import write_nwb_spikes  # pynwb only when asked for
+
+            written.append(write_nwb_spikes(trains, self.settings.spikes_file_nwb, overwrite=True))
         self.written = True
         return written
 

@@ -145,6 +145,7 @@ class OutputSettings:
     spikes_file_csv: Path | None
     sort_by: str
     log: LogSettings
+    spikes_file_nwb: Path | None = None
 
     @classmethod
     def from_config(cls, config: SonataConfig, *, output_dir: str | Path | None = None) -> OutputSettings:
@@ -182,6 +183,7 @@ class OutputSettings:
         return cls(
             output_dir=new_dir, overwrite=overwrite, spikes_file=path_of("spikes_file"),
             spikes_file_csv=path_of("spikes_file_csv"), sort_by=sort_by, log=log,
+            spikes_file_nwb=path_of("spikes_file_nwb"),
         )
 
     def report_path(self, config: SonataConfig, file_name: str | Path) -> Path:

@@ -19,10 +19,15 @@ if TYPE_CHECKING:
 
 __all__ = ["SpikesInput"]
 
+_NWB_SELECTIONS = ("units", "trials", "time_window", "relative_to_trial", "node_id_column")
+
 
 @input_module("spikes", ["sonata", "h5", "hdf5", "csv", "nwb", "file", "spikes"])
 class SpikesInput(InputModule):
     """Keys: ``input_file`` (h5, csv or nwb), ``node_set`` (the virtual nodes to drive).
+
+    NWB files also take the selections of :func:`cantata.sonata.spikes_nwb.read_nwb_spikes`:
+    ``units``, ``trials``, ``time_window`` (ms), ``relative_to_trial``, ``node_id_column``.
 
     Spikes of a file population go to the node-set population of the same name; a file with a
     single population (legacy files, csv without a population column) feeds whichever
@@ -41,7 +46,7 @@ class SpikesInput(InputModule):
         assert sim.engine is not None
         if not self.path.is_file():
             raise SimulationError("spike file not found", file=self.path, key=self.where("input_file"))
-        trains = SpikeTrains.read(self.path)
+        trains = self._read()
         node_set = self.params.get("node_set")
         if node_set is None:
             targets = {p: sim.circuit.nodes[p].node_ids() for p in trains.populations if p in sim.circuit.nodes}
@@ -71,6 +76,14 @@ class SpikesInput(InputModule):
                                       key=self.where("input_file"), found=times[bad_time][:5].tolist())
             keep = np.isin(ids, selected)
             sim.engine.add_spike_trains(population, ids[keep], times[keep], where=self.where())
+
+    def _read(self) -> SpikeTrains:
+        selections = {key: self.params[key] for key in _NWB_SELECTIONS if key in self.params}
+        if not selections:
+            return SpikeTrains.read(self.path)
+        from cantata.sonata.spikes_nwb import read_nwb_spikes  # pynwb only when asked for
+
+        return read_nwb_spikes(self.path, **selections)
 
     def _source_population(self, trains: SpikeTrains, population: str) -> str:
         if population in trains.populations:
