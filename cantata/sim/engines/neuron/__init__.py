@@ -1,0 +1,45 @@
+"""The NEURON engine (BMTK's BioNet role): morphologically detailed cells, NEURON artificial
+cells (IntFire1 ...) and virtual spike sources, with MPI through NEURON's ParallelContext.
+
+Importing this package registers the engine and its NEURON-only input/report modules, and
+exposes the user registries; NEURON itself is imported when a simulation chooses the engine
+(``target_simulator: "NEURON"`` or ``nml:``/``ctdb:``/``hoc:``/``nrn:`` model templates).
+
+User extensions::
+
+    from cantata.sim.engines.neuron import cell_model, model_processing, synapse_model
+
+    @cell_model("hoc:MyCell")              # model_template "hoc:MyCell"
+    def my_cell(ctx): ...                  # return a Cell or a hoc object with .all sections
+
+    @model_processing("my_axon")           # model_processing "my_axon"
+    def my_axon(cell, attributes, dynamics_params): ...
+
+    @synapse_model("MySyn")                # edge model_template "MySyn"
+    def my_syn(section, x, params): ...    # return a point process at section(x)
+"""
+
+from __future__ import annotations
+
+from cantata.sim.engines.neuron import modules as _modules  # noqa: F401  (registers modules)
+from cantata.sim.engines.neuron.cells import CellContext, cell_model, model_processing
+from cantata.sim.engines.neuron.synapses import synapse_model
+from cantata.sim.registry import EngineSpec, register_engine
+
+__all__ = ["SPEC", "CellContext", "cell_model", "model_processing", "synapse_model"]
+
+
+def _load() -> type:
+    from cantata.sim.engines.neuron.engine import NeuronEngine
+
+    return NeuronEngine
+
+
+SPEC = register_engine(EngineSpec(
+    name="neuron",
+    load=_load,
+    simulators=("NEURON", "bionet", "CORENEURON"),
+    template_prefixes=("nml", "ctdb", "hoc", "nrn"),
+    model_types=("biophysical", "point_process"),
+    description="NEURON: biophysical and artificial cells (neuron >= 9)",
+))
