@@ -192,8 +192,8 @@ def test_pointnet_offgrid_input_spikes_match_bmtk(tmp_path: Path) -> None:
 
 # BMTK's `use_parrot_neurons` puts a parrot_neuron, connected with delay dt, between each spike
 # generator and its targets (needed there for plastic synapses from inputs). Input spikes
-# therefore arrive one dt later than without it. Cantata ignores the key; its virtual nodes are
-# spike_train_injectors, which feed plastic synapses directly.
+# therefore arrive one dt later than without it. Cantata's virtual nodes are spike_train_injectors,
+# which feed plastic synapses directly; it honours the key by delivering that input one dt later.
 RELAY_TIMES = [5.0, 12.3, 20.0, 31.7]
 
 
@@ -216,11 +216,6 @@ def test_bmtk_parrot_inputs_arrive_one_step_later(parrot_run: tuple[Path, Path],
 
 
 @nest_mark
-@pytest.mark.xfail(strict=True, reason=(
-    "Cantata's NEST engine ignores the spikes input key `use_parrot_neurons`; BMTK's PointNet "
-    "then delivers every input spike one dt later (parrot_neuron connected with delay dt), so "
-    "each relayed output spike is 0.1 ms earlier in Cantata (node 0, all 4 spikes). Fix: honour "
-    "the key (shift that input's spike times by dt) or reject it with an error"))
 def test_parrot_neuron_config_runs_unchanged(parrot_run: tuple[Path, Path]) -> None:
     """Minimal reproducer: one input, one cell, the same config for both simulators."""
     root, bmtk = parrot_run

@@ -29,6 +29,10 @@ class SpikesInput(InputModule):
     NWB files also take the selections of :func:`cantata.sonata.spikes_nwb.read_nwb_spikes`:
     ``units``, ``trials``, ``time_window`` (ms), ``relative_to_trial``, ``node_id_column``.
 
+    ``use_parrot_neurons: true`` (BMTK PointNet's key) delivers every spike one ``dt`` later,
+    as BMTK's relay through parrot neurons connected with delay ``dt`` does, so that such
+    configs give BMTK's spike times.
+
     Spikes of a file population go to the node-set population of the same name; a file with a
     single population (legacy files, csv without a population column) feeds whichever
     population the node set selects. Spikes of nodes outside the node set are ignored; spikes
@@ -75,7 +79,14 @@ class SpikesInput(InputModule):
                 raise SimulationError("spike times must be finite and not negative", file=self.path,
                                       key=self.where("input_file"), found=times[bad_time][:5].tolist())
             keep = np.isin(ids, selected)
-            sim.engine.add_spike_trains(population, ids[keep], times[keep], where=self.where())
+            times = times[keep] + self._relay_delay(sim)
+            sim.engine.add_spike_trains(population, ids[keep], times, where=self.where())
+
+    def _relay_delay(self, sim: Simulation) -> float:
+        flag = self.params.get("use_parrot_neurons", False)
+        if not isinstance(flag, bool):
+            raise self.error("must be true or false", "use_parrot_neurons", found=flag)
+        return sim.settings.dt if flag else 0.0
 
     def _read(self) -> SpikeTrains:
         selections = {key: self.params[key] for key in _NWB_SELECTIONS if key in self.params}
