@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install peers bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/demo/run_demo.py
 
-test: $(STAMP)
+example-single-cell: $(STAMP)
+	$(PY) examples/single_cell/run_example.py
+
+# BMTK (needs pandas < 3) and its engines in a separate environment, for the interop and
+# reference tests and the benchmarks.
+peers: $(STAMP)
+	$(PY) -m benchmarks.peers > /dev/null
+
+test: $(STAMP) peers
 	$(PY) -m pytest -n 2 -q
 
-bench: $(STAMP)
+bench: $(STAMP) peers
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-peers build *.egg-info
