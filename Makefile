@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install peers bench clean
+.PHONY: demo example-single-cell test install peers bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
