@@ -81,3 +81,14 @@ def test_cli_missing_spike_file_is_one_line_error(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.h5")]) == 1
     err = capsys.readouterr().err
     assert "nope.h5" in err and "Traceback" not in err
+
+
+def test_population_rates_leave_out_virtual_nodes(testdata):
+    from cantata.sonata.circuit import Circuit
+
+    config = testdata / "sonata-examples" / "300_intfire" / "config.json"
+    spikes = testdata / "sonata-examples" / "300_intfire" / "output" / "spikes.h5"
+    with Circuit.from_config(config) as circuit:
+        table = population_rates(spikes, circuit=circuit, tstart=0.0, tstop=3000.0)
+    assert table["population"].tolist() == ["v1"]
+    assert table["n_nodes"].tolist() == [300]

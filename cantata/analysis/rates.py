@@ -67,12 +67,16 @@ def node_rates(
 def population_rates(source: Source, *, group_by: str | None = None, circuit=None, **window) -> pd.DataFrame:
     """Mean and spread of firing rates per population (or per ``group_by`` node attribute).
 
-    Silent nodes count with rate 0 when ``circuit`` is given (all its nodes are included).
+    Silent nodes count with rate 0 when ``circuit`` is given (all its simulated nodes are
+    included; virtual nodes, which only relay input spikes, are left out).
     """
     populations = None
     if circuit is not None:
-        populations = {name: pop.node_ids() for name, pop in circuit.nodes.items()}
+        populations = {name: _simulated_ids(pop) for name, pop in circuit.nodes.items()}
     table = node_rates(source, populations=populations, **window)
+    if populations is not None:  # populations of virtual nodes only: nothing simulated to report
+        relays = [name for name, ids in populations.items() if ids.size == 0]
+        table = table[~table["population"].isin(relays)].reset_index(drop=True)
     keys = ["population"]
     if group_by is not None:
         if circuit is None:
@@ -85,3 +89,11 @@ def population_rates(source: Source, *, group_by: str | None = None, circuit=Non
         keys.append(group_by)
     grouped = table.groupby(keys, dropna=False)["rate"]
     return grouped.agg(n_nodes="size", mean_rate="mean", std_rate="std").reset_index()
+
+
+def _simulated_ids(population) -> np.ndarray:
+    """Ids of the nodes a simulation computes (all but ``model_type == "virtual"``)."""
+    ids = population.node_ids()
+    if not population.has_attribute("model_type"):
+        return ids
+    return ids[population.get_attribute("model_type") != "virtual"]
