@@ -100,3 +100,21 @@ def test_writes_sonata_and_csv(tmp_path):
     assert np.allclose(a.population("thalamus")[1], b.population("thalamus")[1])
     df = gen.to_dataframe()
     assert list(df.columns) == ["population", "node_ids", "timestamps"]
+
+
+def test_dt_puts_spikes_on_the_time_grid():
+    gen = PoissonSpikeGenerator("p", seed=3, dt=0.1)
+    gen.add(range(20), 50.0, times=(0.0, 1000.0))
+    _, t = gen.to_spike_trains().population("p")
+    steps = t / 0.1
+    assert np.allclose(steps, np.rint(steps), atol=1e-6)
+    raw = PoissonSpikeGenerator("p", seed=3)
+    raw.add(range(20), 50.0, times=(0.0, 1000.0))
+    _, t_raw = raw.to_spike_trains().population("p")
+    assert t.size == t_raw.size
+    assert np.all(t - np.sort(t_raw) >= -1e-9) and np.all(t - np.sort(t_raw) < 0.1 + 1e-9)
+
+
+def test_bad_dt():
+    with pytest.raises(CantataError, match="dt"):
+        PoissonSpikeGenerator("p", dt=0.0)

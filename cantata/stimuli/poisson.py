@@ -32,13 +32,22 @@ class PoissonSpikeGenerator:
         seed: seed of the random generator (same seed, same calls -> same spikes).
         time_units: units of the ``times`` given to :meth:`add`, ``"ms"`` (Cantata's default)
             or ``"s"`` (what BMTK's generator takes). Output spike times are always in ms.
+        dt: if given (ms), every spike time is moved up to the next multiple of ``dt``: the
+            step at whose end a time-grid simulator such as NEST delivers it. Use the run's
+            ``dt`` for inputs to NEST, which refuses off-grid spike times unless
+            ``run.allow_offgrid_spikes`` is set.
     """
 
-    def __init__(self, population: str = "default", seed: int | None = None, time_units: str = "ms") -> None:
+    def __init__(
+        self, population: str = "default", seed: int | None = None, time_units: str = "ms", dt: float | None = None
+    ) -> None:
         if time_units not in _TIME_SCALE:
             raise CantataError(
                 "unknown time unit", key="time_units", expected="'ms' or 's'", found=time_units
             )
+        if dt is not None and not (np.isfinite(dt) and dt > 0):
+            raise CantataError("the time step must be a positive number of ms", key="dt", found=dt)
+        self.dt = dt
         self.population = population
         self.time_units = time_units
         self._rng = np.random.default_rng(seed)
@@ -89,8 +98,11 @@ class PoissonSpikeGenerator:
                 )
             self._check_rates(rates, "add(firing_rate=)")
             spikes = self._binned(ids, rates, edges)
+        times = spikes[1]
+        if self.dt is not None:  # next grid point; a time already on the grid stays (1e-9 slack)
+            times = np.ceil(times / self.dt - 1e-9) * self.dt
         self._node_ids.append(spikes[0])
-        self._times.append(spikes[1])
+        self._times.append(times)
 
     # -- results ------------------------------------------------------------------------
     def to_spike_trains(self) -> SpikeTrains:
