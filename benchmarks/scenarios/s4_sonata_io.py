@@ -261,7 +261,9 @@ def h5py_spikes(params: dict[str, Any], workdir: Path) -> dict[str, Any]:
             group = h5.create_group(f"spikes/{NODES}")
             group.attrs.create("sorting", 2, dtype=sorting)
             group.create_dataset("timestamps", data=times).attrs["units"] = "ms"
-            group.create_dataset("node_ids", data=ids.astype(np.uint64))
+            # The ids are non-negative int64, so their bytes already are the uint64 values: a
+            # view, no conversion pass (Cantata writes its validated ids the same way).
+            group.create_dataset("node_ids", data=ids.view(np.uint64))
     with phases("read"):
         with h5py.File(path, "r") as h5:
             group = h5[f"spikes/{NODES}"]

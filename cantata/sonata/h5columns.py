@@ -6,7 +6,7 @@ then indexed with numpy; ``@library`` codes and native HDF5 enums are resolved t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pandas as pd
+from h5py import h5s
 
 from cantata.errors import FormatError
 
@@ -238,8 +239,124 @@ def _series(values: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=values.dtype, copy=False)
 
 
+_BLOCK_ROWS = 1 << 18  # rows per block when a column is scanned block by block
+
+
 def _is_identity(values: np.ndarray) -> bool:
-    return bool(len(values) == 0 or (values == np.arange(len(values))).all())
+    """True when ``values`` is 0, 1, ..., len - 1 (checked block by block: no full-size temporaries)."""
+    n = len(values)
+    if n == 0:
+        return True
+    if values[0] != 0 or values[n - 1] != n - 1:
+        return False
+    scratch = np.empty(min(_BLOCK_ROWS, n), dtype=bool)
+    return all(
+        _is_range(values[start:start + _BLOCK_ROWS], start, scratch) for start in range(0, n, _BLOCK_ROWS)
+    )
+
+
+def _is_range(block: np.ndarray, start: int, scratch: np.ndarray) -> bool:
+    """True when ``block`` is start, start + 1, ..., start + len - 1.
+
+    Integers that rise strictly from ``start`` to ``start + len - 1`` can only be that range,
+    so one comparison of neighbours suffices (no ``arange`` to compare with).
+    """
+    k = block.size
+    if block.dtype.kind not in "iu":
+        return bool(np.array_equal(block, np.arange(start, start + k)))
+    values = _signed(block)
+    if values[0] != start or values[k - 1] != start + k - 1:
+        return False
+    return k < 2 or bool(np.greater(values[1:], values[:-1], out=scratch[:k - 1]).all())
+
+
+def _signed(values: np.ndarray) -> np.ndarray:
+    """uint64 values viewed as int64 (no copy: values of 2**63 and above turn negative)."""
+    return values.view(np.int64) if values.dtype == np.uint64 else values
+
+
+def _dataset_blocks(
+    ds: h5py.Dataset, stop: int, dtype: np.dtype, file: Path, out: np.ndarray | None = None
+) -> Iterator[np.ndarray]:
+    """Rows ``0..stop`` of a 1-D dataset as consecutive blocks of ``dtype``.
+
+    Without ``out`` every block is read into one reused buffer (a column is checked without
+    being held whole: each block is overwritten by the next); with ``out`` (a C-contiguous
+    array of ``stop`` rows) the blocks are its consecutive slices, so a caller can check each
+    block while it is still in the CPU cache. Blocks are whole chunks of a chunked dataset,
+    so no chunk is decompressed twice.
+    """
+    rows = _BLOCK_ROWS
+    if ds.chunks:
+        rows = max(1, rows // ds.chunks[0]) * ds.chunks[0]
+    rows = max(1, min(rows, stop))
+    buffer = np.empty(rows, dtype=dtype) if out is None else out
+    dsid = ds.id
+    file_space = dsid.get_space()
+    memory_space = h5s.create_simple((rows,))
+    for start in range(0, stop, rows):
+        k = min(rows, stop - start)
+        if k != rows:
+            memory_space = h5s.create_simple((k,))
+        file_space.select_hyperslab((start,), (k,))
+        block = buffer[:k] if out is None else out[start:start + k]
+        try:
+            dsid.read(memory_space, file_space, block)
+        except (OSError, ValueError, TypeError) as exc:
+            raise FormatError(f"cannot read dataset ({exc})", file=file, key=ds.name) from None
+        yield block
+
+
+def _integer_dataset(ds: h5py.Dataset) -> bool:
+    return ds.dtype.kind in "iu" and len(ds.shape or ()) == 1
+
+
+def _constant_dataset(ds: h5py.Dataset, n: int, file: Path) -> int | None:
+    """The value shared by rows ``0..n`` of a 1-D integer dataset; None if they differ or n == 0."""
+    if n == 0 or not _integer_dataset(ds):
+        return None
+    value = None
+    for block in _dataset_blocks(ds, n, ds.dtype.newbyteorder("="), file):
+        low, high = block.min(), block.max()
+        if low != high or (value is not None and low != value):
+            return None
+        value = low
+    return int(value)
+
+
+def _identity_dataset(ds: h5py.Dataset, n: int, file: Path) -> bool:
+    """True when rows ``0..n`` of a 1-D integer dataset hold 0..n-1 (read block by block)."""
+    if n == 0:
+        return True
+    if not _integer_dataset(ds):
+        return _is_identity(_read_rows(ds, None, n, file))
+    # uint64 is read as is and compared as int64; smaller or signed types are widened by HDF5.
+    dtype = np.dtype(np.uint64 if ds.dtype.kind == "u" and ds.dtype.itemsize == 8 else np.int64)
+    scratch = np.empty(min(_BLOCK_ROWS, n), dtype=bool)
+    start = 0
+    for block in _dataset_blocks(ds, n, dtype, file):
+        if scratch.size < block.size:  # blocks of whole chunks may exceed _BLOCK_ROWS
+            scratch = np.empty(block.size, dtype=bool)
+        if not _is_range(block, start, scratch):
+            return False
+        start += block.size
+    return True
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (like ``np.unique``).
+
+    Counts instead of sorting when the values are small non-negative integers (group ids are).
+    """
+    if values.size == 0 or values.dtype.kind not in "iu":
+        return np.unique(values)
+    low, high = values.min(), values.max()
+    if low == high:
+        return values[:1].copy()
+    if low >= 0 and high < 4 * values.size + 1024:
+        present = np.flatnonzero(np.bincount(_signed(values), minlength=int(high) + 1))
+        return present.astype(values.dtype)
+    return np.unique(values)
 
 
 def _rank_within(group_ids: np.ndarray) -> np.ndarray:

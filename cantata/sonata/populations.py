@@ -31,7 +31,10 @@ from cantata.sonata.h5columns import (
     _Column,
     _Layout,
     _assemble,
+    _constant_dataset,
+    _distinct,
     _expand_ranges,
+    _identity_dataset,
     _is_identity,
     _rank_within,
     _read_rows,
@@ -39,6 +42,7 @@ from cantata.sonata.h5columns import (
     _resolve_enum,
     _scan_columns,
     _series,
+    _signed,
 )
 
 
@@ -343,6 +347,8 @@ class _Population:
         return self._layout_cache
 
     def _compute_layout(self) -> _Layout:
+        """Where each row's group values are; the common one-group, row = index case is found
+        by scanning the group id and index columns block by block, without keeping them."""
         groups = sorted(self._columns)
         group = self._group
         gid_name, gidx_name = f"{self._prefix}_group_id", f"{self._prefix}_group_index"
@@ -355,25 +361,35 @@ class _Population:
                     f"population has several groups but no {gid_name}", file=self.path,
                     key=f"{self.h5_path}/{gid_name}", found=f"groups {groups}",
                 )
-            if not has_gidx:
+            if not has_gidx or self._top_is_identity(gidx_name):
                 return _Layout(single=groups[0])
-            index = self._read_top(gidx_name, None)
-            if _is_identity(index):
-                return _Layout(single=groups[0])
-            return _Layout(None, np.full(self.size, groups[0], dtype=np.int64), index)
-        group_ids = self._read_top(gid_name, None)
-        unknown = np.setdiff1d(np.unique(group_ids), np.asarray(groups, dtype=np.int64))
+            return _Layout(None, np.full(self.size, groups[0], dtype=np.int64), self._read_top(gidx_name, None))
+        only = _constant_dataset(self._top_dataset(gid_name), self.size, self.path)
+        if only is not None:
+            self._check_group_ids(np.array([only]), groups, gid_name)
+            if not has_gidx or self._top_is_identity(gidx_name):
+                return _Layout(single=only)
+        # Group ids keep their file dtype (often uint32): only compared and indexed, never summed.
+        group_ids = self._read_top(gid_name, None, native=True)
+        present = _distinct(group_ids)
+        self._check_group_ids(present, groups, gid_name)
+        index = self._read_top(gidx_name, None) if has_gidx else _rank_within(group_ids)
+        if not len(group_ids):
+            return _Layout(single=groups[0] if groups else None)
+        if present.size == 1 and _is_identity(index):
+            return _Layout(single=int(present[0]))
+        return _Layout(None, group_ids, index)
+
+    def _check_group_ids(self, present: np.ndarray, groups: list[int], gid_name: str) -> None:
+        unknown = np.setdiff1d(present.astype(np.int64), np.asarray(groups, dtype=np.int64))
         if unknown.size:
             raise FormatError(
                 "group id refers to no group", file=self.path, key=f"{self.h5_path}/{gid_name}",
                 expected=f"one of {groups}", found=unknown.tolist()[:10],
             )
-        index = self._read_top(gidx_name, None) if has_gidx else _rank_within(group_ids)
-        if len(group_ids) and (group_ids == group_ids[0]).all() and _is_identity(index):
-            return _Layout(single=int(group_ids[0]))
-        if not len(group_ids):
-            return _Layout(single=groups[0] if groups else None)
-        return _Layout(None, group_ids, index)
+
+    def _top_is_identity(self, dataset: str) -> bool:
+        return _identity_dataset(self._top_dataset(dataset), self.size, self.path)
 
     def _gather(
         self, column_of: Callable[[int], _Column | None], rows: np.ndarray | None, *, resolve: bool
@@ -395,7 +411,7 @@ class _Population:
         group_index = layout.group_index if rows is None else layout.group_index[rows]
         parts: list[tuple[np.ndarray | None, np.ndarray]] = []
         missing: list[np.ndarray] = []
-        for gid in np.unique(group_ids):
+        for gid in _distinct(group_ids):
             positions = np.flatnonzero(group_ids == gid)
             col = column_of(int(gid))
             if col is None:
@@ -429,8 +445,8 @@ class _Population:
         return shapes.pop() if len(shapes) == 1 else ()
 
     # ..... top-level datasets and ids
-    def _read_top(self, dataset: str, rows: np.ndarray | None) -> np.ndarray:
-        """Read a top-level per-row dataset as int64, checking its length equals ``size``."""
+    def _top_dataset(self, dataset: str) -> h5py.Dataset:
+        """A top-level per-row dataset, checked to have ``size`` rows."""
         ds = self._group[dataset]
         length = ds.shape[0] if ds.shape else None
         if length != self.size:
@@ -438,15 +454,33 @@ class _Population:
                 f"length differs from {self._size_dataset}", file=self.path,
                 key=f"{self.h5_path}/{dataset}", expected=self.size, found=length,
             )
-        return _read_rows(ds, rows, self.size if rows is None else None, self.path).astype(np.int64, copy=False)
+        return ds
+
+    def _read_top(self, dataset: str, rows: np.ndarray | None, *, native: bool = False) -> np.ndarray:
+        """Read a top-level per-row dataset as int64, checking its length equals ``size``.
+
+        uint64 columns (ids as the spec stores them) are viewed as int64, not converted: same
+        bits for every id below 2**63, as ``astype`` would give, without a second pass.
+        ``native``: keep any integer file dtype (other dtypes still become int64).
+        """
+        ds = self._top_dataset(dataset)
+        values = _read_rows(ds, rows, self.size if rows is None else None, self.path)
+        if values.dtype.kind in "iu" and values.dtype.isnative and (native or values.dtype.itemsize == 8):
+            return _signed(values)
+        return values.astype(np.int64, copy=False)
 
     def _type_ids(self, ids: IdsArg) -> np.ndarray:
         return self._type_ids_rows(self._rows(ids))
 
     def _type_ids_rows(self, rows: np.ndarray | None) -> np.ndarray:
+        """Type ids of ``rows`` (all if None); all rows come as a read-only view of the cache."""
         if self._type_id_cache is None:
-            self._type_id_cache = self._read_top(self.type_id_column, None)
-        return self._type_id_cache.copy() if rows is None else self._type_id_cache[rows]
+            cache = self._read_top(self.type_id_column, None)
+            for array in (cache, cache.base):  # the base too, or a view could be made writeable
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+            self._type_id_cache = cache
+        return self._type_id_cache.view() if rows is None else self._type_id_cache[rows]
 
     def _rows(self, ids: IdsArg) -> np.ndarray | None:
         """Row positions for ``ids`` (None = all rows)."""

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cantata.errors import FormatError
 from cantata.sonata._io import atomic_path
+from cantata.sonata.h5columns import _dataset_blocks, _signed
 
 __all__ = ["SpikeTrains", "SORTING_ENUM", "normalise_sort_order"]
 
@@ -138,14 +139,17 @@ class SpikeTrains:
         path = Path(path)
         if not path.is_file():
             raise FormatError("spike file not found", file=path)
-        if path.suffix.lower() == ".nwb" or _looks_like_nwb(path):
-            # imported here: pynwb is loaded only when an NWB file is read
-            from cantata.sonata.spikes_nwb import read_nwb_spikes
+        default = default_population or DEFAULT_POPULATION
+        if path.suffix.lower() != ".nwb":
+            if not h5py.is_hdf5(path):
+                return cls._from_checked(_read_csv(path, default))
+            data = _read_h5(path, default)  # one open; None when the file is NWB-like
+            if data is not None:
+                return cls._from_checked(data)
+        # imported here: pynwb is loaded only when an NWB file is read
+        from cantata.sonata.spikes_nwb import read_nwb_spikes
 
-            return read_nwb_spikes(path, default_population=default_population or DEFAULT_POPULATION)
-        if h5py.is_hdf5(path):
-            return cls._from_checked(_read_h5(path, default_population or DEFAULT_POPULATION))
-        return cls._from_checked(_read_csv(path, default_population or DEFAULT_POPULATION))
+        return read_nwb_spikes(path, default_population=default)
 
     # -- views ----------------------------------------------------------------------------
     @property
@@ -287,7 +291,7 @@ class SpikeTrains:
                     group.attrs.create("sorting", SORTING_ENUM[_ENUM_NAME[order]], dtype=_SORTING_DTYPE)
                     ts = group.create_dataset("timestamps", data=times.astype(np.float64, copy=False))
                     ts.attrs["units"] = "ms"
-                    group.create_dataset("node_ids", data=ids.astype(np.uint64))
+                    group.create_dataset("node_ids", data=_as_uint64(ids))
         return target
 
     def write_csv(self, path: PathType, *, sort_by: str | None = "time", overwrite: bool = False) -> Path:
@@ -301,6 +305,12 @@ class SpikeTrains:
 
 
 _ENUM_NAME = {"time": "by_time", "id": "by_id", "none": "none"}
+
+
+def _as_uint64(ids: np.ndarray) -> np.ndarray:
+    """The ids as uint64 for the file: a view of the validated (non-negative) int64 ids, the
+    same values ``astype(np.uint64)`` gives without copying 8 bytes per spike."""
+    return ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)
 
 
 # -- validation / sorting helpers ---------------------------------------------------------
@@ -340,12 +350,15 @@ def _check_arrays(
 
 
 def _as_ids(raw: np.ndarray, *, file: PathType | None, key: str) -> np.ndarray:
+    """Node ids as int64 (uint64 ids are viewed, not copied); each check is one reduction."""
     if raw.dtype.kind == "u":
-        if raw.size and raw.max() > np.iinfo(np.int64).max:
+        # Ids of 2**63 and above turn negative in the int64 view: one min() finds them.
+        ids = raw.view(np.int64) if raw.dtype == np.uint64 else raw.astype(np.int64)
+        if raw.dtype.itemsize == 8 and ids.size and ids.min() < 0:
             i = int(np.argmax(raw))
             raise FormatError("node id out of range", file=file, key=key,
                               expected="ids below 2**63", found=f"{raw[i]} at position {i}")
-        return raw.astype(np.int64)
+        return ids
     if raw.dtype.kind == "i":
         ids = raw.astype(np.int64, copy=False)
     elif raw.dtype.kind == "f" or raw.size == 0:
@@ -359,9 +372,8 @@ def _as_ids(raw: np.ndarray, *, file: PathType | None, key: str) -> np.ndarray:
     else:
         raise FormatError("node ids must be integers", file=file, key=key,
                           expected="integer ids", found=str(raw.dtype))
-    negative = ids < 0
-    if negative.any():
-        i = int(np.flatnonzero(negative)[0])
+    if ids.size and ids.min() < 0:
+        i = int(np.argmax(ids < 0))
         raise FormatError("negative node id", file=file, key=key,
                           expected="ids >= 0", found=f"{ids[i]} at position {i}")
     return ids
@@ -375,12 +387,33 @@ def _sort(ids: np.ndarray, times: np.ndarray, order: str) -> tuple[np.ndarray, n
     return ids[index], times[index]
 
 
+_ORDER_BLOCK = 1 << 16  # spikes per block of the order check (the block's arrays stay in cache)
+
+
 def _in_order(ids: np.ndarray, times: np.ndarray, order: str) -> bool:
+    """True when the spikes are sorted by (time, id) (``order="time"``) or by (id, time).
+
+    Checked block by block, each pair of neighbours in one expression
+    ``next > prev or (next == prev and next_secondary >= prev_secondary)``, into reused
+    buffers: no temporaries the size of the spike arrays, and an early exit when out of order.
+    """
     primary, secondary = (times, ids) if order == "time" else (ids, times)
-    if not (primary[1:] >= primary[:-1]).all():
-        return False
-    ties = primary[1:] == primary[:-1]
-    return not ties.any() or bool((secondary[1:][ties] >= secondary[:-1][ties]).all())
+    n = primary.size
+    if n < 2:
+        return True
+    size = min(_ORDER_BLOCK, n - 1)
+    result, scratch = np.empty(size, dtype=bool), np.empty(size, dtype=bool)
+    for start in range(0, n - 1, size):
+        stop = min(start + size, n - 1)
+        k = stop - start
+        ok, tmp = result[:k], scratch[:k]
+        prev, nxt = primary[start:stop], primary[start + 1:stop + 1]
+        np.greater_equal(secondary[start + 1:stop + 1], secondary[start:stop], out=ok)
+        ok &= np.equal(nxt, prev, out=tmp)
+        ok |= np.greater(nxt, prev, out=tmp)
+        if not ok.all():
+            return False
+    return True
 
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -432,15 +465,9 @@ def _split_by_population(
 
 # -- HDF5 reading -------------------------------------------------------------------------
 
-def _looks_like_nwb(path: Path) -> bool:
+def _looks_like_nwb(h5: h5py.File) -> bool:
     """An HDF5 file without ``/spikes`` but with NWB's marks (read by cantata.sonata.spikes_nwb)."""
-    if not h5py.is_hdf5(path):
-        return False
-    try:
-        with h5py.File(path, "r") as h5:
-            return "spikes" not in h5 and ("nwb_version" in h5.attrs or "units" in h5 or "processing" in h5)
-    except OSError:
-        return False
+    return "spikes" not in h5 and ("nwb_version" in h5.attrs or "units" in h5 or "processing" in h5)
 
 
 def _nwb_error(path: Path) -> FormatError:
@@ -491,19 +518,44 @@ def _read_pair(ids_ds: Any, times_ds: Any, path: Path, key: str) -> tuple[np.nda
     for ds, what in ((ids_ds, "node ids"), (times_ds, "timestamps")):
         if not isinstance(ds, h5py.Dataset):
             raise FormatError(f"{what} must be a dataset", file=path, key=key, found=type(ds).__name__)
-    ids, times = _check_arrays(ids_ds[()], times_ds[()], file=path, key=key)
+    checked = _read_checked(ids_ds, times_ds, path)
+    if checked is None:  # not the plain layout, or a bad value: the full check names the problem
+        checked = _check_arrays(ids_ds[()], times_ds[()], file=path, key=key)
+    ids, times = checked
     scale = _time_scale(times_ds, path)
     if scale != 1.0:
         times = times * scale
     return ids, times
 
 
-def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _read_checked(ids_ds: h5py.Dataset, times_ds: h5py.Dataset, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both columns of the usual layout (1-D, integer ids of 8 bytes, float64 times), each
+    block checked as it is read, while still in cache; None for any other layout or when
+    a block fails a check (ids must fit in int64 and be >= 0, times must be finite)."""
+    n = ids_ds.shape[0] if ids_ds.shape else -1
+    if (ids_ds.shape != (n,) or times_ds.shape != (n,) or ids_ds.dtype.kind not in "iu"
+            or ids_ds.dtype.itemsize != 8 or times_ds.dtype != np.dtype(np.float64)):
+        return None
+    ids = np.empty(n, dtype=np.uint64 if ids_ds.dtype.kind == "u" else np.int64)
+    for block in _dataset_blocks(ids_ds, n, ids.dtype, path, out=ids):
+        if _signed(block).min() < 0:
+            return None
+    times = np.empty(n, dtype=np.float64)
+    for block in _dataset_blocks(times_ds, n, times.dtype, path, out=times):
+        if not np.isfinite(block).all():
+            return None
+    return _signed(ids), times
+
+
+def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """The populations of a SONATA spike file; None for an NWB-like file (no ``/spikes``)."""
     try:
         h5 = h5py.File(path, "r")
     except OSError as exc:
         raise FormatError(f"cannot open HDF5 file ({exc})", file=path) from None
     with h5:
+        if _looks_like_nwb(h5):
+            return None
         if "spikes" not in h5:
             if "processing" in h5 or "nwb_version" in h5.attrs or "acquisition" in h5:
                 raise _nwb_error(path)
