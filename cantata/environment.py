@@ -37,6 +37,9 @@ __all__ = [
     "CurrentClamp",
     "NewEnvironment",
     "SpikesInput",
+    "build_env_bionet",
+    "build_env_pointnet",
+    "create_environment",
     "find_network_files",
     "new_environment",
     "parse_iclamp",
@@ -182,7 +185,7 @@ def parse_spikes_inputs(value: Any, flag: str = "--spikes-inputs") -> list[Spike
                     raise ConfigError("malformed spikes input", key=flag,
                                       expected="population:file[,population:file]", found=chunk)
                 pairs.append((pop, file))
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and item[0] is not None:
             pairs = [(str(item[0]), str(item[1]))]
         else:
             raise ConfigError("malformed spikes input", key=flag,
@@ -241,6 +244,38 @@ def _times(tstop: Any, dt: Any) -> tuple[float, float]:
         raise ConfigError("tstop must be a whole number of dt steps", key="--tstop",
                           expected=f"a multiple of --dt {values['--dt']}", found=values["--tstop"])
     return values["--tstop"], values["--dt"]
+
+
+@dataclass(frozen=True)
+class _RunOptions:
+    tstart: float
+    dL: float
+    spike_threshold: float
+    nsteps_block: int
+    v_init: float
+    celsius: float
+
+
+def _run_options(tstop: float, *, tstart: Any, dL: Any, spike_threshold: Any, nsteps_block: Any,
+                 v_init: Any, celsius: Any) -> _RunOptions:
+    """The remaining ``run``/``conditions`` values, checked (errors name the Python keyword)."""
+    def number(key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError("must be a number", key=key, expected="a finite number", found=value)
+        return float(value)
+
+    start = number("tstart", tstart)
+    if not 0.0 <= start < tstop:
+        raise ConfigError("must lie in [0, tstop)", key="tstart", expected=f"0 <= tstart < {tstop:g} ms",
+                          found=start)
+    length = number("dL", dL)
+    if length <= 0:
+        raise ConfigError("must be positive", key="dL", expected="a segment length > 0 (um)", found=length)
+    if isinstance(nsteps_block, bool) or not isinstance(nsteps_block, int) or nsteps_block < 1:
+        raise ConfigError("must be a positive whole number", key="nsteps_block", expected="an int >= 1",
+                          found=nsteps_block)
+    return _RunOptions(start, length, number("spike_threshold", spike_threshold), nsteps_block,
+                       number("v_init", v_init), number("celsius", celsius))
 
 
 def _file_name(value: str, flag: str, suffix: str) -> str:
@@ -314,7 +349,8 @@ def _in_config(path: Path, base_dir: Path, variables: Sequence[tuple[str, Path]]
 
 
 def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir: Path,
-                  components_dir: Path, tstop: float, dt: float, report_vars: list[str],
+                  components_dir: Path, tstop: float, dt: float, run_options: _RunOptions,
+                  report_vars: list[str],
                   clamps: list[CurrentClamp], spikes: list[SpikesInput],
                   nodes: list[tuple[Path, Path | None]], edges: list[tuple[Path, Path | None]]
                   ) -> dict[str, Any]:
@@ -332,9 +368,10 @@ def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir:
         return {f"{kind}_file": where(h5), types: where(csv) if csv is not None else None}
 
     target = _TARGET_SET[engine]
-    run: dict[str, Any] = {"tstart": 0.0, "tstop": tstop, "dt": dt, "nsteps_block": 5000}
+    run: dict[str, Any] = {"tstart": run_options.tstart, "tstop": tstop, "dt": dt,
+                           "nsteps_block": run_options.nsteps_block}
     if engine == "neuron":
-        run.update({"dL": 20.0, "spike_threshold": -15.0})
+        run.update({"dL": run_options.dL, "spike_threshold": run_options.spike_threshold})
     inputs: dict[str, Any] = {}
     for i, clamp in enumerate(clamps):
         inputs[f"current_clamp_{i + 1}" if len(clamps) > 1 else "current_clamp"] = {
@@ -364,7 +401,7 @@ def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir:
         "run": run,
     }
     if engine == "neuron":
-        config["conditions"] = {"celsius": 34.0, "v_init": -80.0}
+        config["conditions"] = {"celsius": run_options.celsius, "v_init": run_options.v_init}
     config.update({
         "inputs": inputs,
         "components": {f"{d}_dir": f"$COMPONENTS_DIR/{d}" for d in COMPONENT_DIRS},
@@ -441,6 +478,12 @@ def new_environment(
     spikes_inputs: Any = None,
     compile_mechanisms: bool = False,
     include_examples: bool = False,
+    tstart: float = 0.0,
+    dL: float = 20.0,
+    spike_threshold: float = -15.0,
+    nsteps_block: int = 5000,
+    v_init: float = -80.0,
+    celsius: float = 34.0,
 ) -> NewEnvironment:
     """Create (or complete) a simulation folder ``base_dir`` and return what was written.
 
@@ -453,6 +496,8 @@ def new_environment(
     ``include_examples`` copies example point-neuron and synapse JSON files (and, for NEURON,
     Cantata's Allen channel ``.mod`` files) into ``components``; ``compile_mechanisms`` (NEURON)
     compiles ``components/mechanisms`` with :func:`cantata.mechanisms.compile_mechanisms`.
+    ``tstart``, ``nsteps_block`` and (NEURON only) ``dL``, ``spike_threshold``, ``v_init`` and
+    ``celsius`` set the ``run`` and ``conditions`` values of the config.
 
     Raises :class:`ConfigError` naming the option (by its command-line flag) for bad values,
     and when the config or run script exists and ``overwrite`` is false; nothing is written then.
@@ -460,6 +505,8 @@ def new_environment(
     # 1. every option, before touching the disk
     engine_name = _engine(engine)
     tstop_ms, dt_ms = _times(tstop, dt)
+    run_options = _run_options(tstop_ms, tstart=tstart, dL=dL, spike_threshold=spike_threshold,
+                               nsteps_block=nsteps_block, v_init=v_init, celsius=celsius)
     config_name = _file_name(config_file, "--config-file", ".json")
     script_name = _file_name(run_script, "--run-script", ".py")
     if config_name == script_name:
@@ -518,7 +565,8 @@ def new_environment(
             notes.append(f"spikes input file {spike.file} does not exist yet")
     spikes = [SpikesInput(s.population, s.file.expanduser().absolute()) for s in spikes]
     config = _build_config(engine=engine_name, base_dir=base, network_dir=network, output_dir=output,
-                           components_dir=components, tstop=tstop_ms, dt=dt_ms, report_vars=variables,
+                           components_dir=components, tstop=tstop_ms, dt=dt_ms, run_options=run_options,
+                           report_vars=variables,
                            clamps=clamps, spikes=spikes, nodes=nodes, edges=edges)
     template = resources.files("cantata.templates").joinpath("run.py.tmpl").read_text()
     script = Template(template).substitute(config_name=config_name, run_script=script_name)
@@ -545,3 +593,74 @@ def new_environment(
         env.mechanisms_build = compiler(dirs["mechanisms"])
     return env
 
+
+
+# -- BMTK's names -----------------------------------------------------------------------------------
+
+#: BMTK ``create_environment`` keywords Cantata has no counterpart for.
+_BMTK_UNSUPPORTED = ("components_dir", "node_sets_file", "config_name", "split_configs", "network_filter",
+                     "report_nodes", "rates_inputs", "clamp_reports", "file_current_clamp", "se_voltage_clamp")
+
+
+def create_environment(simulator: str, base_dir: PathType = ".", **options: Any) -> NewEnvironment:
+    """BMTK's ``create_environment(simulator, base_dir, ...)`` on top of :func:`new_environment`.
+
+    BMTK's keywords are translated: ``overwrite_config`` -> ``overwrite``, ``current_clamp``
+    (``{"amp", "delay", "duration"}``, numbers or equal-length lists) -> ``iclamp``,
+    ``spikes_threshold`` -> ``spike_threshold``, ``config_file=None`` -> ``config.json``,
+    ``run_script=True``/``False``/``None`` -> ``run.py`` (the run script is always written),
+    ``use_relative_paths`` is accepted (paths are always written relative to the folder).
+    A relative ``network_dir`` or ``output_dir`` follows BMTK's rule: an existing folder seen
+    from the current folder, else a folder inside ``base_dir``.
+    Keywords without a Cantata counterpart (``split_configs``, ``node_sets_file``, ...) raise
+    :class:`ConfigError`. Note that Cantata's ``dt`` default is 0.1 ms (BMTK's 0.001).
+    """
+    unsupported = sorted(k for k in options if k in _BMTK_UNSUPPORTED and options[k] not in (None, False, [], ""))
+    if unsupported:
+        raise ConfigError("BMTK option not supported by cantata new", key=unsupported[0],
+                          expected="one of the options of cantata.environment.new_environment",
+                          found=", ".join(unsupported))
+    for key in _BMTK_UNSUPPORTED:
+        options.pop(key, None)
+    options.pop("use_relative_paths", None)
+    if "overwrite_config" in options:
+        options["overwrite"] = bool(options.pop("overwrite_config")) or bool(options.get("overwrite", False))
+    if "spikes_threshold" in options:
+        options["spike_threshold"] = options.pop("spikes_threshold")
+    if options.get("config_file", "") is None:
+        options.pop("config_file")
+    if "run_script" in options and not isinstance(options["run_script"], str):
+        options.pop("run_script")
+    for key in ("network_dir", "output_dir"):
+        folder = options.get(key)
+        if folder is not None and not Path(folder).expanduser().is_absolute() and not Path(folder).is_dir():
+            options[key] = Path(base_dir) / folder
+    clamp = options.pop("current_clamp", None)
+    if clamp is not None:
+        options["iclamp"] = [*parse_iclamp(options.get("iclamp")), *_bmtk_clamps(clamp)]
+    return new_environment(base_dir, simulator, **options)
+
+
+def _bmtk_clamps(value: Any) -> list[CurrentClamp]:
+    """BMTK's ``current_clamp={"amp": .., "delay": .., "duration": ..}`` (values or lists)."""
+    if not isinstance(value, Mapping):
+        return parse_iclamp(value, flag="current_clamp")
+    missing = [k for k in ("amp", "delay", "duration") if k not in value]
+    if missing:
+        raise ConfigError("current clamp lacks keys", key="current_clamp",
+                          expected="a dict with amp, delay and duration", found=sorted(value))
+    columns = [value[k] if isinstance(value[k], (list, tuple)) else [value[k]] for k in ("amp", "delay", "duration")]
+    if len({len(c) for c in columns}) != 1:
+        raise ConfigError("amp, delay and duration lists differ in length", key="current_clamp",
+                          expected="lists of equal length", found=[len(c) for c in columns])
+    return parse_iclamp([tuple(row) for row in zip(*columns)], flag="current_clamp")
+
+
+def build_env_bionet(base_dir: PathType = ".", **options: Any) -> NewEnvironment:
+    """BMTK's ``build_env_bionet``: :func:`create_environment` for the NEURON engine."""
+    return create_environment("bionet", base_dir, **options)
+
+
+def build_env_pointnet(base_dir: PathType = ".", **options: Any) -> NewEnvironment:
+    """BMTK's ``build_env_pointnet``: :func:`create_environment` for the NEST engine."""
+    return create_environment("pointnet", base_dir, **options)

@@ -1,7 +1,7 @@
 """Analysis of simulation results: spike tables, firing rates and plots."""
 
 from cantata.analysis.plots import plot_raster, plot_rates, plot_traces
-from cantata.analysis.rates import node_rates, population_rates, spike_table
+from cantata.analysis.rates import node_rates, population_rates, spike_table, to_dataframe
 from cantata.analysis.sources import load_spikes
 
 __all__ = [
@@ -12,4 +12,5 @@ __all__ = [
     "plot_traces",
     "population_rates",
     "spike_table",
+    "to_dataframe",
 ]

@@ -1,7 +1,9 @@
 """Raster, population-rate and trace plots, rendered with matplotlib's Agg canvas.
 
 Functions return a ``matplotlib.figure.Figure`` (no pyplot global state, no display needed) and
-write a PNG when ``path`` is given.
+write a PNG when ``path`` (BMTK: ``save_as``) is given. BMTK's keywords ``config_file``,
+``spikes_file``, ``report_name``, ``report_path`` and ``group_by`` name the same inputs;
+``show=True`` displays the figure in a Jupyter/IPython session (elsewhere it does nothing).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cantata.analysis.sources import Source, as_config, load_spikes, report_file
+from cantata.analysis.sources import Source, as_config, load_spikes, pick_source, report_file
 from cantata.errors import CantataError
 from cantata.sonata.reports import FrameReport
+from cantata.sonata.spikes import SpikeTrains
 
 
 def _figure(width: float = 8.0, height: float = 4.5):
@@ -25,25 +28,60 @@ def _figure(width: float = 8.0, height: float = 4.5):
     return fig
 
 
-def _save(fig, path: str | PathLike[str] | None):
-    if path is not None:
-        target = Path(path)
+def _save(fig, path: str | PathLike[str] | None, save_as: str | PathLike[str] | None = None, show: bool = False):
+    if path is not None and save_as is not None:
+        raise CantataError("give path or save_as, not both", key="save_as", found=(str(path), str(save_as)))
+    target = path if path is not None else save_as
+    if target:
+        target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(target)
+    if show:
+        _show(fig)
     return fig
 
 
+def _show(fig) -> None:
+    """Display ``fig`` when running under IPython (Jupyter); no-op otherwise."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(fig)
+
+
 def plot_raster(
-    source: Source,
+    source: Source | None = None,
     path: str | PathLike[str] | None = None,
     *,
     color_by: str | None = None,
     circuit=None,
     title: str | None = None,
+    population: str | None = None,
+    config_file: Source | None = None,
+    spikes_file: Source | None = None,
+    group_by: str | None = None,
+    save_as: str | PathLike[str] | None = None,
+    show: bool = False,
 ):
     """Spike raster: one dot per spike, node id against time, coloured by population or by a
-    node attribute (``color_by``, needs ``circuit``). Populations are stacked on the y axis."""
+    node attribute (``color_by``, BMTK's ``group_by``; uses ``circuit``, or the network of a
+    config source). Populations are stacked on the y axis; ``population`` keeps one."""
+    source = pick_source(source, config_file=config_file, spikes_file=spikes_file)
+    if group_by is not None and color_by is not None and group_by != color_by:
+        raise CantataError("color_by and group_by differ", key="group_by", found=(color_by, group_by))
+    color_by = color_by or group_by
     spikes = load_spikes(source)
+    if population is not None:
+        spikes = spikes.select(population=population)
+    if color_by is not None and circuit is None and not isinstance(source, SpikeTrains):
+        config = as_config(source)
+        if config is not None:
+            from cantata.sonata.circuit import Circuit
+
+            circuit = Circuit.from_config(config)
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
     offset = 0
@@ -62,22 +100,30 @@ def plot_raster(
     ax.set_title(title or f"{spikes.n_spikes} spikes")
     if spikes.populations:
         ax.legend(loc="upper right", fontsize="small", markerscale=4)
-    return _save(fig, path)
+    return _save(fig, path, save_as, show)
 
 
 def plot_rates(
-    source: Source,
+    source: Source | None = None,
     path: str | PathLike[str] | None = None,
     *,
     bin_ms: float = 10.0,
     tstart: float | None = None,
     tstop: float | None = None,
+    population: str | None = None,
+    config_file: Source | None = None,
+    spikes_file: Source | None = None,
+    save_as: str | PathLike[str] | None = None,
+    show: bool = False,
 ):
     """Population rate histogram: mean rate per node (Hz) in bins of ``bin_ms``, one line per
     population (normalised by the number of nodes that spiked at least once)."""
     if bin_ms <= 0:
         raise CantataError("bin width must be positive", key="bin_ms", found=bin_ms)
+    source = pick_source(source, config_file=config_file, spikes_file=spikes_file)
     spikes = load_spikes(source)
+    if population is not None:
+        spikes = spikes.select(population=population)
     config = None if not isinstance(source, (str, PathLike)) else as_config(source)
     run = config.run if config is not None else {}
     fig = _figure()
@@ -95,21 +141,33 @@ def plot_rates(
     ax.set_title(f"population rates, {bin_ms:g} ms bins")
     if spikes.populations:
         ax.legend(loc="upper right", fontsize="small")
-    return _save(fig, path)
+    return _save(fig, path, save_as, show)
 
 
 def plot_traces(
-    source: str | PathLike[str],
+    source: str | PathLike[str] | None = None,
     path: str | PathLike[str] | None = None,
     *,
     report: str | None = None,
-    node_ids: list[int] | None = None,
+    node_ids: int | list[int] | None = None,
     population: str | None = None,
     max_traces: int = 10,
+    config_file: str | PathLike[str] | None = None,
+    report_path: str | PathLike[str] | None = None,
+    report_name: str | None = None,
+    save_as: str | PathLike[str] | None = None,
+    show: bool = False,
 ):
     """Traces of a frame report (e.g. membrane voltage): one line per node's first column.
 
-    ``source`` is a config (the report is found by ``report`` name) or a report h5 file."""
+    ``source`` (BMTK: ``config_file``) is a config, the report found by ``report`` (BMTK:
+    ``report_name``) name; or a report h5 file (BMTK: ``report_path``)."""
+    source = pick_source(source, config_file=config_file, report_path=report_path)
+    if report is not None and report_name is not None and report != report_name:
+        raise CantataError("report and report_name differ", key="report_name", found=(report, report_name))
+    report = report or report_name
+    if node_ids is not None and np.ndim(node_ids) == 0:
+        node_ids = [int(node_ids)]
     config = as_config(source)
     file = report_file(config, report) if config is not None else Path(source)
     frames = FrameReport.open(file)
@@ -129,4 +187,4 @@ def plot_traces(
     ax.set_xlabel("time (ms)")
     ax.set_ylabel(f"{variable} ({units})" if units else variable)
     ax.legend(loc="upper right", fontsize="small")
-    return _save(fig, path)
+    return _save(fig, path, save_as, show)

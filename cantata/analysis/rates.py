@@ -5,13 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cantata.analysis.sources import Source, as_config, load_spikes
+from cantata.analysis.sources import Source, as_config, load_spikes, pick_source
 from cantata.sonata.spikes import SpikeTrains
 
 
-def spike_table(source: Source) -> pd.DataFrame:
-    """Spikes as a dataframe with columns ``population``, ``node_ids``, ``timestamps`` (ms)."""
-    return load_spikes(source).to_dataframe()
+def spike_table(source: Source | None = None, *, config_file: Source | None = None,
+                spikes_file: Source | None = None, population: str | None = None) -> pd.DataFrame:
+    """Spikes as a dataframe with columns ``population``, ``node_ids``, ``timestamps`` (ms).
+
+    ``config_file=``/``spikes_file=`` are BMTK's names for ``source``; ``population`` keeps one."""
+    spikes = load_spikes(pick_source(source, config_file=config_file, spikes_file=spikes_file))
+    return (spikes if population is None else spikes.select(population=population)).to_dataframe()
+
+
+def to_dataframe(config_file: Source | None = None, spikes_file: Source | None = None,
+                 population: str | None = None) -> pd.DataFrame:
+    """BMTK's ``bmtk.analyzer.spike_trains.to_dataframe``: :func:`spike_table` by keywords."""
+    return spike_table(config_file=config_file, spikes_file=spikes_file, population=population)
 
 
 def _window(source: Source, spikes: SpikeTrains, tstart: float | None, tstop: float | None) -> tuple[float, float]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from cantata.errors import CantataError
-from cantata.sonata.config import SonataConfig, load_config
+from cantata.sonata.config import OUTPUT_OFF, SonataConfig, load_config
 from cantata.sonata.spikes import SpikeTrains
 
 Source = str | PathLike[str] | SonataConfig | SpikeTrains
@@ -21,12 +22,25 @@ def as_config(source: str | PathLike[str] | SonataConfig) -> SonataConfig | None
     return None
 
 
+def pick_source(source: Any = None, **keywords: Any) -> Any:
+    """The one source given positionally or by one of BMTK's keywords (``config_file=``,
+    ``spikes_file=``, ``report_path=``)."""
+    given = {name: value for name, value in (("source", source), *keywords.items()) if value is not None}
+    if len(given) != 1:
+        names = ", ".join(f"{k}=" for k in keywords)
+        raise CantataError("give exactly one source", key="source",
+                           expected=f"a config, a data file or SpikeTrains, positional or as one of {names}",
+                           found=", ".join(given) or "none")
+    return next(iter(given.values()))
+
+
 def spikes_file(config: SonataConfig) -> Path:
     """Path of the h5 (else csv) spike output named by a config."""
     output = config.output
     for key in ("spikes_file", "spikes_file_csv"):
-        if output.get(key):
-            return Path(output[key])
+        value = output.get(key)
+        if isinstance(value, str) and value.strip().lower() not in OUTPUT_OFF:
+            return Path(value)
     return Path(output.get("output_dir", config.base_dir / "output")) / "spikes.h5"
 
 

@@ -76,8 +76,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-script", default="run.py", help="run script name (default run.py)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing config, run script or example component")
-    parser.add_argument("--network-dir", help="folder of the network files (default DIR/network)")
-    parser.add_argument("--output-dir", help="folder for the results (default DIR/output)")
+    parser.add_argument("-n", "--network-dir", help="folder of the network files (default DIR/network)")
+    parser.add_argument("-o", "--output-dir", help="folder for the results (default DIR/output)")
     parser.add_argument("--tstop", type=float, default=1000.0, help="simulated time in ms (default 1000)")
     parser.add_argument("--dt", type=float, default=0.1, help="time step in ms (default 0.1)")
     parser.add_argument("--report-vars", help="variables to record at the soma, e.g. v,cai")

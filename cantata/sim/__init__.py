@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cantata.sim.registry import (
+    add_weight_function,
     input_module,
     register_engine,
     report_module,
@@ -29,6 +30,7 @@ __all__ = [
     "ReportModule",
     "Simulation",
     "SimulationResult",
+    "add_weight_function",
     "input_module",
     "register_engine",
     "report_module",

@@ -38,6 +38,7 @@ __all__ = [
     "WEIGHT_FUNCTIONS",
     "EngineSpec",
     "Registry",
+    "add_weight_function",
     "input_module",
     "load_builtins",
     "register_engine",
@@ -168,6 +169,40 @@ def synaptic_weight(name: str | Callable[..., Any] | None = None, *, engine: str
     if callable(name):  # used bare: @synaptic_weight
         return wrap(name)
     return lambda func: wrap(func, name)
+
+
+def add_weight_function(func: Callable[..., Any], name: str | None = None, overwrite: bool = True, *,
+                        per_edge: bool = True, engine: str | None = None) -> Callable[..., Any]:
+    """BMTK's ``add_weight_function``: register ``func`` under ``name`` (default its own name).
+
+    With ``per_edge=True`` (BioNet's form) ``func(edge_props, source, target)`` is called once
+    per edge with dict-like rows (``edge_props["syn_weight"]``, ``source["tuning_angle"]``) and
+    returns one number. This loops in Python over the edges: fine for porting, slower than a
+    column function. ``per_edge=False`` registers a column function, as :func:`synaptic_weight`
+    (PointNet's form). With ``overwrite=False`` an existing function of that name is kept.
+    Returns the function as registered.
+    """
+    if not callable(func):
+        raise ConfigError("weight function must be callable", key="add_weight_function", found=repr(func))
+    label = name or getattr(func, "__name__", None)
+    if not label:
+        raise ConfigError("weight function needs a name", key="add_weight_function(name=)", found=repr(func))
+    if not overwrite and WEIGHT_FUNCTIONS.find(label, engine=engine) is not None:
+        return WEIGHT_FUNCTIONS.find(label, engine=engine)
+    return WEIGHT_FUNCTIONS.add(label, _per_edge(func) if per_edge else func, engine=engine)
+
+
+def _per_edge(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A column weight function calling BioNet-style ``func(edge, source, target)`` row by row."""
+
+    def columns(edges: Any, sources: Any, targets: Any) -> list[float]:
+        rows = zip(edges.to_dict("records"), sources.to_dict("records"), targets.to_dict("records"))
+        return [float(func(edge, source, target)) for edge, source, target in rows]
+
+    columns.__name__ = getattr(func, "__name__", "weight_function")
+    columns.__doc__ = func.__doc__
+    columns.per_edge = func  # type: ignore[attr-defined]
+    return columns
 
 
 def register_engine(spec: EngineSpec) -> EngineSpec:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cantata.errors import ConfigError
-from cantata.sonata.config import SonataConfig
+from cantata.sonata.config import OUTPUT_OFF, SonataConfig
 from cantata.sonata.spikes import normalise_sort_order
 
 __all__ = ["LogSettings", "OutputSettings", "RunSettings"]
@@ -20,7 +20,7 @@ __all__ = ["LogSettings", "OutputSettings", "RunSettings"]
 DEFAULT_NSTEPS_BLOCK = 5000
 DEFAULT_LOG_FORMAT = "%(asctime)s [%(levelname)s] %(message)s"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_OFF = {"", "none", "null", "false", "off"}
+_OFF = OUTPUT_OFF
 
 
 def _number(block: dict[str, Any], key: str, where: str, file: Any, *, default: float | None = None,

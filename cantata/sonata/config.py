@@ -23,6 +23,7 @@ from cantata.errors import CantataError, ConfigError
 from cantata.sonata._io import atomic_path
 
 __all__ = [
+    "OUTPUT_OFF",
     "SonataConfig",
     "VARIABLE_NAME",
     "VARIABLE_REFERENCE",
@@ -47,6 +48,8 @@ _NETWORK_LISTS = {"nodes": "nodes_file", "edges": "edges_file"}
 VARIABLE_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
 VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]+")
 _DEFAULT_CIRCUIT = "circuit_config.json"
+#: Output values meaning "no such file" (``"log_file": "none"``); compared stripped, lower case.
+OUTPUT_OFF = frozenset({"", "none", "null", "false", "off"})
 
 
 def is_path_key(key: str) -> bool:
@@ -238,7 +241,7 @@ def _finish_outputs(data: dict[str, Any], base_dir: Path) -> None:
             output["output_dir"] = str(base_dir / "output")
         output_dir = output["output_dir"]
         for key, value in output.items():
-            if "_file" in key and isinstance(value, str) and value:
+            if "_file" in key and isinstance(value, str) and value.strip().lower() not in OUTPUT_OFF:
                 output[key] = _join_output(value, output_dir)
         data["output"] = output
     else:

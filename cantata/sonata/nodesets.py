@@ -34,6 +34,7 @@ _COMPARE: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "$lte": np.less_equal,
 }
 _REGEX = "$regex"
+ALL = "all"
 _MAX_LISTED = 30
 
 
@@ -276,6 +277,8 @@ class _Evaluator:
                 self.set_name = outer
         elif name in self.populations:  # BMTK: every population name is an implicit set
             masks = self.full({name})
+        elif name == ALL:  # BMTK: "all" is every node, unless a set or population has that name
+            masks = self.full()
         else:
             raise self.error(f"unknown node set {name!r}", where,
                              expected=_listing("a defined set or a population:", [*self.sets.names,

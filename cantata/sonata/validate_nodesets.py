@@ -16,7 +16,7 @@ from typing import Any
 
 from cantata.errors import CantataError
 from cantata.sonata.config import SonataConfig
-from cantata.sonata.nodesets import NodeSets
+from cantata.sonata.nodesets import ALL, NodeSets
 from cantata.sonata.validate_circuit import CircuitScan
 from cantata.sonata.validate_files import ConfigTree
 from cantata.sonata.validate_problems import WARNING, ProblemList, one_of, suggestion
@@ -76,7 +76,7 @@ def _names(expression: Any) -> list[str]:
 def _check_name(name: str, sets: NodeSets, scan: CircuitScan, file: Path | str, key: str,
                 problems: ProblemList) -> bool:
     """True if ``name`` is a set or a population (or cannot be judged: part of the network is unreadable)."""
-    if name in sets or name in scan.node_names:
+    if name in sets or name in scan.node_names or name == ALL:
         return True
     if not scan.complete:
         return False  # it may be a population of a file that could not be read

@@ -33,6 +33,8 @@ COMPONENT_KEYS = frozenset({
 })
 #: Folders only some runs need: missing ones are warnings.
 OPTIONAL_DIRS = {"mechanisms_dir": "needed only by NEURON runs with custom mechanisms"}
+#: Report keys that name something the run writes (not checked for existence).
+REPORT_OUTPUT_KEYS = frozenset({"file_name", "contributions_dir"})
 #: Input keys that name the spike file of a spikes input (Allen, BBP).
 SPIKE_FILE_KEYS = ("input_file", "spike_file")
 
@@ -185,12 +187,13 @@ def check_inputs(config: SonataConfig, tree: ConfigTree, problems: ProblemList) 
 
 
 def check_reports(config: SonataConfig, tree: ConfigTree, problems: ProblemList) -> None:
-    """Files a report reads (electrode positions, ...) exist; ``file_name`` is an output."""
+    """Files a report reads (electrode positions, ...) exist; ``file_name`` and BMTK's
+    ``contributions_dir`` are outputs."""
     with problems.guard(file=tree.origin("reports"), own_file=True):
         for name, block in config.reports.items():
             file = tree.origin("reports", name)
             for key, value in block.items():
-                if key != "file_name":
+                if key not in REPORT_OUTPUT_KEYS:
                     check_paths(value, key, f"reports.{name}.{key}", file, problems)
 
 

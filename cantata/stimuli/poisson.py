@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 
@@ -24,12 +25,28 @@ RateFunction = Callable[[np.ndarray], np.ndarray]
 _TIME_SCALE = {"ms": 1.0, "s": 1000.0}
 
 
+class SpikeCount(int):
+    """A spike count that can also be called, as BMTK's ``n_spikes(population=None)`` is."""
+
+    _per_population: dict[str, int]
+
+    def __new__(cls, per_population: dict[str, int]) -> Self:
+        count = super().__new__(cls, sum(per_population.values()))
+        count._per_population = per_population
+        return count
+
+    def __call__(self, population: str | None = None) -> int:
+        return int(self) if population is None else self._per_population.get(population, 0)
+
+
 class PoissonSpikeGenerator:
-    """Collects Poisson spike trains for node ids of one population.
+    """Collects Poisson spike trains for node ids of a population (or of several, see ``add``).
 
     Args:
-        population: population name written into the spike file.
-        seed: seed of the random generator (same seed, same calls -> same spikes).
+        population: population name written into the spike file (``add`` may name another).
+        seed: seed of the random generator (same seed, same calls -> same spikes). ``None``
+            draws from numpy's global random state, so ``np.random.seed(...)`` before a BMTK
+            script makes its spikes repeat, as it does in BMTK.
         time_units: units of the ``times`` given to :meth:`add`, ``"ms"`` (Cantata's default)
             or ``"s"`` (what BMTK's generator takes). Output spike times are always in ms.
         dt: if given (ms), every spike time is moved up to the next multiple of ``dt``: the
@@ -50,20 +67,24 @@ class PoissonSpikeGenerator:
         self.dt = dt
         self.population = population
         self.time_units = time_units
-        self._rng = np.random.default_rng(seed)
+        # numpy's global functions (seed None) have the same poisson/random calls as a Generator
+        self._rng: Any = np.random.default_rng(seed) if seed is not None else np.random
         self._node_ids: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
+        self._populations: list[str] = []
 
     def add(
         self,
-        node_ids: Sequence[int] | np.ndarray | int,
+        node_ids: Sequence[int] | np.ndarray | int | str | PathLike[str],
         firing_rate: float | np.ndarray | RateFunction,
         times: tuple[float, float] | Sequence[float] | np.ndarray = (0.0, 1000.0),
+        population: str | None = None,
     ) -> None:
-        """Add spike trains for ``node_ids``.
+        """Add spike trains for ``node_ids`` (of ``population``, default the generator's).
 
         Args:
-            node_ids: one id or a sequence of ids (non-negative integers).
+            node_ids: one id or a sequence of ids (non-negative integers); or, as in BMTK, the
+                path of a SONATA nodes file, meaning every node of the population.
             firing_rate: rate in Hz: a number; an array of rates, one per interval between
                 consecutive ``times`` (``len(times) == len(rate) + 1``) or one per time point
                 (``len(times) == len(rate)``, the last rate then holds to the last point's end
@@ -71,6 +92,10 @@ class PoissonSpikeGenerator:
             times: the window ``(start, stop)`` or the bin edges for an array rate, in
                 ``time_units``.
         """
+        if population is not None and (not isinstance(population, str) or not population):
+            raise CantataError("population must be a non-empty name", key="add(population=)", found=population)
+        if isinstance(node_ids, (str, PathLike)):  # BMTK: a nodes file stands for all its node ids
+            node_ids = _file_node_ids(node_ids, population or self.population)
         ids = self._check_ids(node_ids)
         edges = np.asarray(times, dtype=float).ravel() * _TIME_SCALE[self.time_units]
         if edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
@@ -103,32 +128,59 @@ class PoissonSpikeGenerator:
             times = np.ceil(times / self.dt - 1e-9) * self.dt
         self._node_ids.append(spikes[0])
         self._times.append(times)
+        self._populations.append(population or self.population)
 
     # -- results ------------------------------------------------------------------------
     def to_spike_trains(self) -> SpikeTrains:
         """All spikes added so far, sorted by time."""
-        if self._node_ids:
-            ids = np.concatenate(self._node_ids)
-            times = np.concatenate(self._times)
-        else:
-            ids, times = np.zeros(0, np.int64), np.zeros(0, float)
-        return SpikeTrains.from_arrays(ids, times, population=self.population).sorted("time")
+        if not self._node_ids:
+            return SpikeTrains.from_arrays(np.zeros(0, np.int64), np.zeros(0, float), population=self.population)
+        trains = []
+        for name in self.populations:
+            parts = [i for i, pop in enumerate(self._populations) if pop == name]
+            trains.append(SpikeTrains.from_arrays(np.concatenate([self._node_ids[i] for i in parts]),
+                                                  np.concatenate([self._times[i] for i in parts]),
+                                                  population=name))
+        return SpikeTrains.concat(trains).sorted("time")
 
     @property
-    def n_spikes(self) -> int:
-        return int(sum(t.size for t in self._times))
+    def populations(self) -> list[str]:
+        """Populations spikes were added for (the generator's own when none yet)."""
+        return list(dict.fromkeys(self._populations)) or [self.population]
+
+    @property
+    def n_spikes(self) -> SpikeCount:
+        """Number of spikes: ``gen.n_spikes`` or, as in BMTK, ``gen.n_spikes(population=None)``."""
+        per_population: dict[str, int] = {}
+        for name, times in zip(self._populations, self._times):
+            per_population[name] = per_population.get(name, 0) + int(times.size)
+        return SpikeCount(per_population)
+
+    def __len__(self) -> int:
+        return int(self.n_spikes)
+
+    def units(self) -> str:
+        """Unit of the generated spike times: always ``"ms"`` (BMTK's ``units()``)."""
+        return "ms"
 
     def to_dataframe(self):
         """Spikes as a dataframe with columns population, node_ids, timestamps."""
         return self.to_spike_trains().to_dataframe()
 
-    def to_sonata(self, path: str | PathLike[str], *, sort_by: str = "time", overwrite: bool = False) -> Path:
-        """Write the spikes as a SONATA spike file (h5)."""
-        return self.to_spike_trains().write_h5(path, sort_by=sort_by, overwrite=overwrite)
+    def to_sonata(self, path: str | PathLike[str], *, sort_by: str = "time", overwrite: bool = False,
+                  mode: str | None = None, sort_order: str | None = None) -> Path:
+        """Write the spikes as a SONATA spike file (h5).
 
-    def to_csv(self, path: str | PathLike[str], *, sort_by: str = "time", overwrite: bool = False) -> Path:
-        """Write the spikes as a BMTK-style space-separated csv."""
-        return self.to_spike_trains().write_csv(path, sort_by=sort_by, overwrite=overwrite)
+        An existing file is replaced only with ``overwrite=True`` (or BMTK's ``mode="w"``);
+        ``sort_order`` is BMTK's name for ``sort_by``."""
+        return self.to_spike_trains().write_h5(path, sort_by=_sort(sort_by, sort_order),
+                                               overwrite=_overwrite(overwrite, mode))
+
+    def to_csv(self, path: str | PathLike[str], *, sort_by: str = "time", overwrite: bool = False,
+               mode: str | None = None, sort_order: str | None = None) -> Path:
+        """Write the spikes as a BMTK-style space-separated csv (options as :meth:`to_sonata`)."""
+        return self.to_spike_trains().write_csv(path, sort_by=_sort(sort_by, sort_order),
+                                                overwrite=_overwrite(overwrite, mode))
 
     # -- drawing ------------------------------------------------------------------------
     def _binned(self, ids: np.ndarray, rates: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,3 +235,30 @@ class PoissonSpikeGenerator:
                 "create the generator with time_units='s'",
                 stacklevel=3,
             )
+
+
+def _overwrite(overwrite: bool, mode: str | None) -> bool:
+    """``overwrite``, or True for BMTK's ``mode="w"``."""
+    if mode is None:
+        return overwrite
+    if mode not in ("w", "a"):
+        raise CantataError("unknown file mode", key="mode", expected="'w' (replace) or 'a'", found=mode)
+    return overwrite or mode == "w"
+
+
+def _sort(sort_by: str, sort_order: Any) -> str:
+    """``sort_by``, unless BMTK's ``sort_order`` (a name or an enum member with ``.name``) is given."""
+    if sort_order is None:
+        return sort_by
+    return str(getattr(sort_order, "name", sort_order))
+
+
+def _file_node_ids(path: str | PathLike[str], population: str) -> np.ndarray:
+    """Every node id of ``population`` in the SONATA nodes file ``path``."""
+    from cantata.sonata.circuit import Circuit
+
+    with Circuit.from_files(nodes=[(path, None)]) as circuit:
+        if population not in circuit.nodes:
+            raise CantataError("the nodes file has no such population", file=path, key="add(node_ids=)",
+                               expected=f"one of {sorted(circuit.nodes)}", found=population)
+        return circuit.nodes[population].node_ids()

@@ -27,7 +27,8 @@ class SpikesInput(InputModule):
     """Keys: ``input_file`` (h5, csv or nwb), ``node_set`` (the virtual nodes to drive).
 
     NWB files also take the selections of :func:`cantata.sonata.spikes_nwb.read_nwb_spikes`:
-    ``units``, ``trials``, ``time_window`` (ms), ``relative_to_trial``, ``node_id_column``.
+    ``units``, ``trials`` (or BMTK's ``trial``), ``time_window`` (ms), ``relative_to_trial``,
+    ``node_id_column``.
 
     ``use_parrot_neurons: true`` (BMTK PointNet's key) delivers every spike one ``dt`` later,
     as BMTK's relay through parrot neurons connected with delay ``dt`` does, so that such
@@ -90,6 +91,11 @@ class SpikesInput(InputModule):
 
     def _read(self) -> SpikeTrains:
         selections = {key: self.params[key] for key in _NWB_SELECTIONS if key in self.params}
+        if "trial" in self.params:  # BMTK's key for one trial ("trial_0")
+            if "trials" in self.params:
+                raise self.error("give trial or trials, not both", "trial",
+                                 found=(self.params["trial"], self.params["trials"]))
+            selections["trials"] = self.params["trial"]
         if not selections:
             return SpikeTrains.read(self.path)
         from cantata.sonata.spikes_nwb import read_nwb_spikes  # pynwb only when asked for

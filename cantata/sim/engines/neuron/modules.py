@@ -25,6 +25,7 @@ from cantata.sim.inputs.current_clamp import CurrentClampInput
 from cantata.sim.modules import InputModule, ReportModule
 from cantata.sim.registry import input_module, report_module
 from cantata.sim.reports.membrane import MembraneReport
+from cantata.sim.runlog import log
 
 if TYPE_CHECKING:
     from cantata.sim.simulation import Simulation
@@ -124,7 +125,7 @@ class VoltageClampInput(InputModule):
                                          where=self.where(), options=_options(self.params))
 
 
-@report_module(["netcon_report", "synapse_report"], engine=ENGINE)
+@report_module(["netcon_report", "synapse_report", "syn_report"], engine=ENGINE)
 class SynapseReport(MembraneReport):
     """A synapse variable (``variable_name``: ``g``, ``i`` ...) of the synapses onto ``cells``;
     ``syn_type`` (e.g. ``Exp2Syn``) keeps only synapses of that mechanism."""
@@ -177,6 +178,9 @@ class ExtracellularReport(ReportModule):
 
     def setup(self, sim: Simulation) -> None:
         assert sim.engine is not None
+        if self.params.get("contributions_dir"):
+            log.warning("%s: contributions_dir is not supported: the per-cell contributions are not written, "
+                        "only the summed potential (%s)", self.where("contributions_dir"), self.path)
         positions, channels = read_electrodes(self.electrodes_file, self.where("electrode_positions"))
         cells = self.params.get("cells")
         nodes = None if cells is None else sim.resolve_nodes(cells, where=self.where("cells"))

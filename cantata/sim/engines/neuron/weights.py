@@ -13,10 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cantata.errors import SimulationError
+from cantata.errors import CantataError, SimulationError
 from cantata.sim.registry import WEIGHT_FUNCTIONS
 
 IDENTITY = frozenset({"wmax", "", "none", "null", "nan"})
+CALL_FORM = ("f(edges, sources, targets) called once with whole pandas columns, returning one weight per "
+             "edge; a BioNet-style f(edge_props, source, target) for one edge registers with "
+             "cantata.sim.add_weight_function")
 
 
 def edge_weights(edges: Any, edge_ids: np.ndarray, syn_weight: np.ndarray, circuit: Any
@@ -44,10 +47,21 @@ def edge_weights(edges: Any, edge_ids: np.ndarray, syn_weight: np.ndarray, circu
         frame["syn_weight"] = syn_weight[rows]
         src = _node_frame(circuit, edges.source, frame["source_node_id"].to_numpy())
         trg = _node_frame(circuit, edges.target, frame["target_node_id"].to_numpy())
-        values = np.asarray(fn(frame.reset_index(drop=True), src, trg), dtype=float)
+        where = edges.types_file or edges.path
+        try:
+            values = np.asarray(fn(frame.reset_index(drop=True), src, trg), dtype=float)
+        except CantataError:
+            raise
+        except Exception as exc:  # the user's function: say how it is called
+            raise SimulationError(
+                f"weight_function {name!r} failed: {type(exc).__name__}: {exc}", file=where,
+                key="weight_function", expected=CALL_FORM) from exc
+        if values.ndim == 0:  # one number for every edge
+            values = np.full(rows.size, float(values))
         if values.shape != rows.shape:
-            raise SimulationError(f"weight_function {name!r} returned {values.shape[0]} values "
-                                  f"for {rows.size} edges", key="weight_function")
+            raise SimulationError(f"weight_function {name!r} returned the wrong number of weights", file=where,
+                                  key="weight_function", expected=f"{rows.size} values (one per edge)",
+                                  found=f"shape {values.shape}")
         out[rows] = values
         applied[rows] = True
     return out, applied
