@@ -77,8 +77,8 @@ def main() -> None:
         v1[rows] = np.arange(first, first + rows.size)
     generators = nest.Create("spike_generator", n_lgn)
     order = np.lexsort((in_times, in_ids))
-    starts = np.searchsorted(in_ids[order], np.arange(n_lgn + 1))
-    generators.set([{"spike_times": in_times[order][starts[i]:starts[i + 1]]} for i in range(n_lgn)])
+    trains = np.split(in_times[order], np.searchsorted(in_ids[order], np.arange(1, n_lgn)))
+    generators.set([{"spike_times": train} for train in trains])
     lgn = np.asarray(generators.tolist(), dtype=np.int64)
     for name, (src, trg, etype, nsyns, types) in edges.items():
         sources = v1 if name == "v1_v1" else lgn

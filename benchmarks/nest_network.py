@@ -4,7 +4,9 @@
 1M recurrent edges, ``nsyns`` 1-3 each), 500 virtual cells firing Poisson trains at 10 Hz
 (times on the 0.1 ms grid) projecting with probability 0.1 (about 0.5M edges), 1 s simulated.
 Files: ``network/``, ``components/``, ``inputs/lgn_spikes.h5`` and ``config.json`` (NEST,
-1 thread, spikes to ``output/spikes.h5``), usable by Cantata and BMTK PointNet alike.
+1 thread, spikes to ``output/spikes.h5``), usable by Cantata and BMTK PointNet alike: they stay
+within PointNet's limits (one node-types file per population, so virtual and real types never
+share one; no per-node parameters in the nodes h5; no ``allow_offgrid_spikes``).
 
     python -m benchmarks.nest_network [--out DIR] [--force]
 

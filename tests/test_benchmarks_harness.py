@@ -114,3 +114,16 @@ def test_side_clean_paths_are_removed_before_a_run(tmp_path: Path) -> None:
     result = harness.run_side(side, {"n": 10, "seed": 1, "disagree": False}, tmp_path)
     assert result.ok and result.check["n"] == 10
     assert not (tmp_path / "old_output").exists() and not (tmp_path / "stale.txt").exists()
+
+
+def test_s5_tiny_brunel_gives_the_same_spikes_in_cantata_and_pynest(tmp_path: Path) -> None:
+    pytest.importorskip("nest")
+    record = harness.run_scenario(scenarios.get("s5"), size="tiny", repeats=1, work_root=tmp_path,
+                                  log=lambda _: None)
+    same, native = record["pairs"]
+    assert same["status"] == "ok", same.get("detail")
+    assert same["cantata"]["check"] == same["peer"]["check"]  # identical spike counts, not just close
+    assert same["cantata"]["check"]["n_edges"] == 500 * 125 + 500 * 20 and same["cantata"]["check"]["n_spikes"] > 0
+    assert set(same["ratios"]) >= {"load", "instantiate", "simulate", "write", "total"}
+    assert native["status"] == "ok", native.get("detail")
+    assert native["peer"]["check"]["n_recurrent_edges"] == 500 * 125
