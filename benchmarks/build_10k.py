@@ -11,65 +11,42 @@ from __future__ import annotations
 import time
 
 try:
-    from benchmarks.build_common import (
-        N_EXC,
-        N_INH,
-        N_VIRTUAL,
-        P_INPUT,
-        P_RECURRENT,
-        Timer,
-        arguments,
-        folder_size_mb,
-        output_dir,
-        report,
-    )
+    from benchmarks import build_common as bc
 except ImportError:  # run as a plain script
-    from build_common import (  # type: ignore
-        N_EXC,
-        N_INH,
-        N_VIRTUAL,
-        P_INPUT,
-        P_RECURRENT,
-        Timer,
-        arguments,
-        folder_size_mb,
-        output_dir,
-        report,
-    )
+    import build_common as bc  # type: ignore
 
 
 def main() -> None:
-    args = arguments(__doc__)
+    args = bc.arguments(__doc__)
     start = time.perf_counter()
-    timer = Timer()
+    timer = bc.Timer()
     from cantata.build import NetworkBuilder, Probability, positions_columinar
 
     with timer.phase("nodes"):
         v1 = NetworkBuilder("v1", seed=1)
-        v1.add_nodes(N=N_EXC, pop_name="exc", ei="e", model_type="point_neuron",
-                     model_template="nest:iaf_psc_alpha", dynamics_params="exc.json",
-                     positions=positions_columinar(N_EXC, center=[0, 0, 0], height=400, max_radius=400, seed=1))
-        v1.add_nodes(N=N_INH, pop_name="inh", ei="i", model_type="point_neuron",
-                     model_template="nest:iaf_psc_alpha", dynamics_params="inh.json",
-                     positions=positions_columinar(N_INH, center=[0, 0, 0], height=400, max_radius=400, seed=2))
+        for seed, ((pop_name, ei, params), n) in enumerate(zip(bc.CELL_TYPES, (bc.N_EXC, bc.N_INH)), start=1):
+            v1.add_nodes(N=n, pop_name=pop_name, ei=ei, model_type="point_neuron",
+                         model_template="nest:iaf_psc_alpha", dynamics_params=params,
+                         positions=positions_columinar(n, center=[0, 0, 0], height=400, max_radius=400, seed=seed))
         lgn = NetworkBuilder("lgn", seed=1)
-        lgn.add_nodes(N=N_VIRTUAL, pop_name="tON", model_type="virtual")
+        lgn.add_nodes(N=bc.N_VIRTUAL, pop_name="tON", model_type="virtual")
     with timer.phase("build"):
-        for ei, weight in (("e", 2.0), ("i", -8.0)):
-            v1.add_edges(source={"ei": ei}, target=v1.nodes(), connection_rule=Probability(P_RECURRENT),
+        for ei, weight in bc.RECURRENT_WEIGHTS:
+            v1.add_edges(source={"ei": ei}, target=v1.nodes(), connection_rule=Probability(bc.P_RECURRENT),
                          syn_weight=weight, delay=1.5, dynamics_params="static.json", model_template="static_synapse")
-        lgn.add_edges(source=lgn.nodes(), target=v1.nodes(), connection_rule=Probability(P_INPUT),
-                      syn_weight=3.0, delay=1.0, dynamics_params="static.json", model_template="static_synapse")
+        lgn.add_edges(source=lgn.nodes(), target=v1.nodes(), connection_rule=Probability(bc.P_INPUT),
+                      syn_weight=bc.INPUT_WEIGHT, delay=1.0, dynamics_params="static.json",
+                      model_template="static_synapse")
         v1.build()
         lgn.build()
-    with output_dir(args.out) as out:
+    with bc.output_dir(args.out) as out:
         with timer.phase("save"):
             v1.save(out, overwrite=True)
             lgn.save(out, overwrite=True)
-        size = folder_size_mb(out)
-    report({"benchmark": "build_10k", "tool": "cantata", "n_nodes": v1.nnodes + lgn.nnodes,
-            "n_edges": v1.nedges + lgn.nedges, "seconds": timer.phases,
-            "total_s": round(time.perf_counter() - start, 4), "output_mb": size})
+        size = bc.folder_size_mb(out)
+    bc.report({"benchmark": "build_10k", "tool": "cantata", "n_nodes": v1.nnodes + lgn.nnodes,
+               "n_edges": v1.nedges + lgn.nedges, "seconds": timer.phases,
+               "total_s": round(time.perf_counter() - start, 4), "output_mb": size})
 
 
 if __name__ == "__main__":

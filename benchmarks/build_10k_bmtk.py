@@ -15,31 +15,9 @@ import time
 import numpy as np
 
 try:
-    from benchmarks.build_common import (
-        N_EXC,
-        N_INH,
-        N_VIRTUAL,
-        P_INPUT,
-        P_RECURRENT,
-        Timer,
-        arguments,
-        folder_size_mb,
-        output_dir,
-        report,
-    )
+    from benchmarks import build_common as bc
 except ImportError:  # run as a plain script
-    from build_common import (  # type: ignore
-        N_EXC,
-        N_INH,
-        N_VIRTUAL,
-        P_INPUT,
-        P_RECURRENT,
-        Timer,
-        arguments,
-        folder_size_mb,
-        output_dir,
-        report,
-    )
+    import build_common as bc  # type: ignore
 
 RNG = np.random.default_rng(1)
 
@@ -53,41 +31,40 @@ def bernoulli_to_all(source, targets, p, same_network):
 
 
 def main() -> None:
-    args = arguments(__doc__)
+    args = bc.arguments(__doc__)
     start = time.perf_counter()
-    timer = Timer()
+    timer = bc.Timer()
     from bmtk.builder import NetworkBuilder
     from bmtk.builder.auxi.node_params import positions_columinar
 
     np.random.seed(1)
     with timer.phase("nodes"):
         v1 = NetworkBuilder("v1")
-        v1.add_nodes(N=N_EXC, pop_name="exc", ei="e", model_type="point_neuron",
-                     model_template="nest:iaf_psc_alpha", dynamics_params="exc.json",
-                     positions=positions_columinar(N=N_EXC, center=[0, 0, 0], height=400, max_radius=400))
-        v1.add_nodes(N=N_INH, pop_name="inh", ei="i", model_type="point_neuron",
-                     model_template="nest:iaf_psc_alpha", dynamics_params="inh.json",
-                     positions=positions_columinar(N=N_INH, center=[0, 0, 0], height=400, max_radius=400))
+        for (pop_name, ei, params), n in zip(bc.CELL_TYPES, (bc.N_EXC, bc.N_INH)):
+            v1.add_nodes(N=n, pop_name=pop_name, ei=ei, model_type="point_neuron",
+                         model_template="nest:iaf_psc_alpha", dynamics_params=params,
+                         positions=positions_columinar(N=n, center=[0, 0, 0], height=400, max_radius=400))
         lgn = NetworkBuilder("lgn")
-        lgn.add_nodes(N=N_VIRTUAL, pop_name="tON", model_type="virtual")
+        lgn.add_nodes(N=bc.N_VIRTUAL, pop_name="tON", model_type="virtual")
     with timer.phase("build"):
-        for ei, weight in (("e", 2.0), ("i", -8.0)):
+        for ei, weight in bc.RECURRENT_WEIGHTS:
             v1.add_edges(source={"ei": ei}, target=v1.nodes(), connection_rule=bernoulli_to_all,
-                         connection_params={"p": P_RECURRENT, "same_network": True}, iterator="one_to_all",
+                         connection_params={"p": bc.P_RECURRENT, "same_network": True}, iterator="one_to_all",
                          syn_weight=weight, delay=1.5, dynamics_params="static.json", model_template="static_synapse")
         lgn.add_edges(source=lgn.nodes(), target=v1.nodes(), connection_rule=bernoulli_to_all,
-                      connection_params={"p": P_INPUT, "same_network": False}, iterator="one_to_all",
-                      syn_weight=3.0, delay=1.0, dynamics_params="static.json", model_template="static_synapse")
+                      connection_params={"p": bc.P_INPUT, "same_network": False}, iterator="one_to_all",
+                      syn_weight=bc.INPUT_WEIGHT, delay=1.0, dynamics_params="static.json",
+                      model_template="static_synapse")
         v1.build()
         lgn.build()
-    with output_dir(args.out) as out:
+    with bc.output_dir(args.out) as out:
         with timer.phase("save"):
             v1.save(output_dir=str(out))
             lgn.save(output_dir=str(out))
-        size = folder_size_mb(out)
-    report({"benchmark": "build_10k", "tool": "bmtk", "n_nodes": v1.nnodes + lgn.nnodes,
-            "n_edges": int(v1.nedges + lgn.nedges), "seconds": timer.phases,
-            "total_s": round(time.perf_counter() - start, 4), "output_mb": size})
+        size = bc.folder_size_mb(out)
+    bc.report({"benchmark": "build_10k", "tool": "bmtk", "n_nodes": v1.nnodes + lgn.nnodes,
+               "n_edges": int(v1.nedges + lgn.nedges), "seconds": timer.phases,
+               "total_s": round(time.perf_counter() - start, 4), "output_mb": size})
 
 
 if __name__ == "__main__":

@@ -7,24 +7,29 @@ Cantata.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import shutil
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    from benchmarks.script_io import emit, peak_rss_mb
+except ImportError:  # run as a plain script
+    from script_io import emit, peak_rss_mb  # type: ignore
+
 #: The 10k scenario: recurrent cells, connection probability, virtual input cells and
 #: their connection probability (10,000 x 0.01 ~ 1M recurrent, 500 x 10,000 x 0.1 = 0.5M input edges).
 N_EXC, N_INH, P_RECURRENT = 8000, 2000, 0.01
 N_VIRTUAL, P_INPUT = 500, 0.1
+#: The recurrent cell types of every build scenario: (pop_name, ei, dynamics_params); all
+#: ``nest:iaf_psc_alpha`` point neurons.
+CELL_TYPES = (("exc", "e", "exc.json"), ("inh", "i", "inh.json"))
+#: syn_weight of the recurrent edges by source ``ei`` (delay 1.5 ms), and of the input edges (delay 1 ms).
+RECURRENT_WEIGHTS, INPUT_WEIGHT = (("e", 2.0), ("i", -8.0)), 3.0
 
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux ru_maxrss is in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+__all__ = ["CELL_TYPES", "INPUT_WEIGHT", "N_EXC", "N_INH", "N_VIRTUAL", "P_INPUT", "P_RECURRENT",
+           "RECURRENT_WEIGHTS", "Timer", "arguments", "folder_size_mb", "output_dir", "peak_rss_mb", "report"]
 
 
 class Timer:
@@ -66,6 +71,4 @@ def folder_size_mb(path: Path) -> float:
 
 def report(result: dict) -> None:
     """Print the result as one JSON object (the harness reads stdout)."""
-    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
+    emit(result)

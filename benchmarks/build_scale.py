@@ -11,15 +11,9 @@ from __future__ import annotations
 import time
 
 try:
-    from benchmarks.build_common import (
-        Timer,
-        arguments,
-        folder_size_mb,
-        output_dir,
-        report,
-    )
+    from benchmarks import build_common as bc
 except ImportError:  # run as a plain script
-    from build_common import Timer, arguments, folder_size_mb, output_dir, report  # type: ignore
+    import build_common as bc  # type: ignore
 
 N_EXC, N_INH, P = 80_000, 20_000, 1e-3
 N_VIRTUAL, P_INPUT = 1_000, 0.01
@@ -27,45 +21,39 @@ LIMIT_S, LIMIT_MB = 60.0, 3 * 1024
 
 
 def main() -> None:
-    args = arguments(__doc__)
+    args = bc.arguments(__doc__)
     start = time.perf_counter()
-    timer = Timer()
+    timer = bc.Timer()
     from cantata.build import NetworkBuilder, Probability, positions_box
 
     with timer.phase("nodes"):
         net = NetworkBuilder("v1", seed=1)
         side = (0.0, 1000.0)
-        net.add_nodes(N=N_EXC, pop_name="exc", ei="e", model_type="point_neuron",
-                      model_template="nest:iaf_psc_alpha", dynamics_params="exc.json",
-                      positions=positions_box(N_EXC, side, side, side, seed=1))
-        net.add_nodes(N=N_INH, pop_name="inh", ei="i", model_type="point_neuron",
-                      model_template="nest:iaf_psc_alpha", dynamics_params="inh.json",
-                      positions=positions_box(N_INH, side, side, side, seed=2))
+        for seed, ((pop_name, ei, params), n) in enumerate(zip(bc.CELL_TYPES, (N_EXC, N_INH)), start=1):
+            net.add_nodes(N=n, pop_name=pop_name, ei=ei, model_type="point_neuron",
+                          model_template="nest:iaf_psc_alpha", dynamics_params=params,
+                          positions=positions_box(n, side, side, side, seed=seed))
         lgn = NetworkBuilder("lgn", seed=1)
         lgn.add_nodes(N=N_VIRTUAL, pop_name="tON", model_type="virtual")
     with timer.phase("build"):
-        for ei, weight in (("e", 2.0), ("i", -8.0)):
+        for ei, weight in bc.RECURRENT_WEIGHTS:
             net.add_edges(source={"ei": ei}, target=net.nodes(), connection_rule=Probability(P),
                           syn_weight=weight, delay=1.5, model_template="static_synapse")
         lgn.add_edges(source=lgn.nodes(), target=net.nodes(), connection_rule=Probability(P_INPUT),
-                      syn_weight=3.0, delay=1.0, model_template="static_synapse")
+                      syn_weight=bc.INPUT_WEIGHT, delay=1.0, model_template="static_synapse")
         net.build()
         lgn.build()
-    with output_dir(args.out) as out:
+    with bc.output_dir(args.out) as out:
         with timer.phase("save"):
             net.save(out, overwrite=True)
             lgn.save(out, overwrite=True)
-        size = folder_size_mb(out)
+        size = bc.folder_size_mb(out)
     total = time.perf_counter() - start
-    try:
-        from benchmarks.build_common import peak_rss_mb
-    except ImportError:
-        from build_common import peak_rss_mb  # type: ignore
-    peak = peak_rss_mb()
-    report({"benchmark": "build_scale", "tool": "cantata", "n_nodes": net.nnodes + lgn.nnodes,
-            "n_edges": net.nedges + lgn.nedges, "seconds": timer.phases, "total_s": round(total, 4),
-            "output_mb": size, "limits": {"total_s": LIMIT_S, "peak_rss_mb": LIMIT_MB},
-            "within_limits": bool(total < LIMIT_S and peak < LIMIT_MB)})
+    peak = bc.peak_rss_mb()
+    bc.report({"benchmark": "build_scale", "tool": "cantata", "n_nodes": net.nnodes + lgn.nnodes,
+               "n_edges": net.nedges + lgn.nedges, "seconds": timer.phases, "total_s": round(total, 4),
+               "output_mb": size, "limits": {"total_s": LIMIT_S, "peak_rss_mb": LIMIT_MB},
+               "within_limits": bool(total < LIMIT_S and peak < LIMIT_MB)})
 
 
 if __name__ == "__main__":

@@ -24,15 +24,14 @@ import time
 
 START = time.perf_counter()
 
-import argparse
 import json
 import logging
 import os
-import resource
 import shutil
 from pathlib import Path
 
 from benchmarks.nest_network import DEFAULT_OUT
+from benchmarks.script_io import emit, rounded, work_parser
 
 #: Marks ``bmtk_runs/`` as this script's, so that only folders it made are ever removed.
 MARK = ".made-by-benchmarks.nest_10k_bmtk"
@@ -88,9 +87,7 @@ def count_edges(network: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=DEFAULT_OUT, help="network folder")
-    args = parser.parse_args()
+    args = work_parser(__doc__, DEFAULT_OUT, threads=False).parse_args()
     t = time.perf_counter()
     stamp = args.work / "network.json"
     if not stamp.is_file():
@@ -135,13 +132,10 @@ def main() -> None:
 
     with h5py.File(out / "spikes.h5") as f:
         n_spikes = sum(group["timestamps"].shape[0] for group in f["spikes"].values())
-    print(json.dumps({
-        "benchmark": "point_10k", "tool": "bmtk", "n_nodes": info["n_nodes"],
-        "n_edges": count_edges(args.work / "network"), "n_spikes": int(n_spikes),
-        "nest_connections": nest.GetKernelStatus("num_connections"),
-        "seconds": {k: round(v, 4) for k, v in seconds.items()}, "total_s": round(total, 4),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    emit({"benchmark": "point_10k", "tool": "bmtk", "n_nodes": info["n_nodes"],
+          "n_edges": count_edges(args.work / "network"), "n_spikes": int(n_spikes),
+          "nest_connections": nest.GetKernelStatus("num_connections"),
+          "seconds": rounded(seconds), "total_s": round(total, 4)})
 
 
 if __name__ == "__main__":

@@ -18,11 +18,7 @@ import time
 
 START = time.perf_counter()
 
-import argparse
 import json
-import os
-import resource
-from pathlib import Path
 
 from benchmarks.nest_brunel_network import (
     DEFAULT_OUT,
@@ -33,15 +29,13 @@ from benchmarks.nest_brunel_network import (
     G,
     ensure,
 )
+from benchmarks.script_io import emit, rounded, work_parser
 
 SEED = 12345
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=DEFAULT_OUT, help="network folder (for network.json)")
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = work_parser(__doc__, DEFAULT_OUT, help="network folder (for network.json)").parse_args()
     t = time.perf_counter()
     info = ensure(args.work)
     params = json.loads((args.work / "components" / "point_neuron_models" / "brunel_delta.json").read_text())
@@ -49,17 +43,14 @@ def main() -> None:
     seconds = {}
 
     t = time.perf_counter()
-    import h5py
     import numpy as np
 
-    os.environ.setdefault("PYNEST_QUIET", "1")
-    import nest
+    from benchmarks import pynest_direct as direct  # h5py and NEST: part of loading
 
+    nest = direct.import_nest()
     seconds["load"] = time.perf_counter() - t
     t = time.perf_counter()
-    nest.ResetKernel()
-    nest.verbosity = nest.VerbosityLevel.ERROR
-    nest.SetKernelStatus({"resolution": DT, "local_num_threads": args.threads, "rng_seed": SEED})
+    direct.reset_kernel(nest, args.threads, DT, seed=SEED)
     j = info["j_mv"]
     exc = nest.Create("iaf_psc_delta", info["n_exc"], params=params)
     inh = nest.Create("iaf_psc_delta", info["n_inh"], params=params)
@@ -80,25 +71,15 @@ def main() -> None:
     t = time.perf_counter()
     events = recorder.get("events")
     ids = np.asarray(events["senders"], dtype=np.int64) - cells[0].global_id
-    times = np.asarray(events["times"])
-    order = np.lexsort((ids, times))
-    out = args.work / "output_native"
-    out.mkdir(exist_ok=True)
-    with h5py.File(out / "spikes.h5", "w") as f:
-        g = f.create_group("spikes/brunel")
-        g.create_dataset("timestamps", data=times[order]).attrs["units"] = "ms"
-        g.create_dataset("node_ids", data=ids[order].astype(np.uint64))
+    direct.write_spikes(args.work / "output_native", "brunel", ids, np.asarray(events["times"]))
     seconds["write"] = time.perf_counter() - t
     total = time.perf_counter() - START - preparing
     n_cells = len(cells)
     # every connection but the generator's and the recorder's, one per cell each (GetConnections
     # would build a 15.6M-entry collection and raise this process's peak memory)
     n_recurrent = nest.num_connections - 2 * n_cells
-    print(json.dumps({
-        "benchmark": "brunel", "tool": "pynest-native", "n_cells": n_cells, "n_recurrent_edges": n_recurrent,
-        "n_spikes": int(ids.size), "seconds": {k: round(v, 4) for k, v in seconds.items()},
-        "total_s": round(total, 4), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    emit({"benchmark": "brunel", "tool": "pynest-native", "n_cells": n_cells, "n_recurrent_edges": n_recurrent,
+          "n_spikes": int(ids.size), "seconds": rounded(seconds), "total_s": round(total, 4)})
 
 
 if __name__ == "__main__":

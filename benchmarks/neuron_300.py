@@ -18,43 +18,26 @@ START = time.perf_counter()
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.cantata_run import n_edges, run_config
 from benchmarks.neuron_network import DEFAULT_OUT, REPO, ensure
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from benchmarks.script_io import peak_rss_mb, rounded
 
 
 def run(work: Path) -> dict:
     """One rank's run; the JSON record (complete on rank 0)."""
-    seconds = {}
-    t = time.perf_counter()
-    from cantata.sim import Simulation
-
-    sim = Simulation.from_config(work / "config.json", progress=False)
-    n_edges = sum(pop.size for pop in sim.circuit.edges.values())
+    sim, result, seconds = run_config(work / "config.json")
     n_nodes = sum(pop.size for pop in sim.circuit.nodes.values())
-    seconds["load"] = time.perf_counter() - t
-    t = time.perf_counter()
-    sim.build()
-    seconds["instantiate"] = time.perf_counter() - t
-    t = time.perf_counter()
-    result = sim.run()
-    seconds["simulate"] = result.run_seconds
-    seconds["write"] = time.perf_counter() - t - result.run_seconds
     from cantata.sim.engines.neuron.hoc import parallel_context
 
     pc = parallel_context()
-    memory = pc.py_gather(_rss_mb(), 0) if int(pc.nhost()) > 1 else [_rss_mb()]
+    memory = pc.py_gather(peak_rss_mb(), 0) if int(pc.nhost()) > 1 else [peak_rss_mb()]
     return {"benchmark": "bio_300", "tool": "cantata", "ranks": int(pc.nhost()), "n_nodes": n_nodes,
-            "n_edges": n_edges, "n_spikes": result.n_spikes,
-            "seconds": {k: round(v, 4) for k, v in seconds.items()},
+            "n_edges": n_edges(sim), "n_spikes": result.n_spikes, "seconds": rounded(seconds),
             "peak_rss_mb": None if memory is None else round(max(memory), 1),
             "rank": int(pc.id())}
 

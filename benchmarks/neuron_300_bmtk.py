@@ -14,15 +14,13 @@ import time
 
 START = time.perf_counter()
 
-import argparse
-import json
-import resource
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from benchmarks.neuron_network import DEFAULT_OUT, ensure
+from benchmarks.script_io import emit, rounded, work_parser
 
 
 def mechanisms(work: Path) -> None:
@@ -45,9 +43,7 @@ def mechanisms(work: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=DEFAULT_OUT, help="network folder")
-    args = parser.parse_args()
+    args = work_parser(__doc__, DEFAULT_OUT, threads=False).parse_args()
     t = time.perf_counter()
     info = ensure(args.work)
     mechanisms(args.work)
@@ -75,12 +71,8 @@ def main() -> None:
     with h5py.File(args.work / "output_bmtk" / "spikes.h5") as f:
         n_spikes = sum(group["timestamps"].shape[0] for group in f["spikes"].values())
     total = time.perf_counter() - START - preparing
-    print(json.dumps({
-        "benchmark": "bio_300", "tool": "bmtk", "n_nodes": info["n_nodes"], "n_edges": info["n_edges"],
-        "n_spikes": int(n_spikes), "seconds": {k: round(v, 4) for k, v in seconds.items()},
-        "total_s": round(total, 4),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    emit({"benchmark": "bio_300", "tool": "bmtk", "n_nodes": info["n_nodes"], "n_edges": info["n_edges"],
+          "n_spikes": int(n_spikes), "seconds": rounded(seconds), "total_s": round(total, 4)})
 
 
 if __name__ == "__main__":
