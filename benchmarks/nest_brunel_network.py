@@ -24,10 +24,11 @@ external rate = 20 kHz x 0.1 mV / (K_EXT x J).
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
+
+from benchmarks.script_io import ensure_network, network_main
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "work" / "nest_brunel"
 #: Cells, in-degrees and the external pool by size; "full" is the benchmark (K_EXT x 400 Hz =
@@ -119,30 +120,12 @@ def write(out: Path, size: str = "full") -> dict:
 
 def ensure(out: Path = DEFAULT_OUT, size: str | None = None) -> dict:
     """The network's summary, writing the files first if they are not there yet or (``size``
-    given) are of another size; in a child process, so the caller's memory and imports stay
-    untouched."""
-    stamp = out / "network.json"
-    info = json.loads(stamp.read_text()) if stamp.is_file() else None
-    if info is None or (size is not None and info.get("size") != size):
-        import subprocess
-        import sys
-
-        subprocess.run([sys.executable, "-m", "benchmarks.nest_brunel_network", "--out", str(out), "--force",
-                        "--size", size or "full"], check=True, stdout=subprocess.DEVNULL,
-                       cwd=Path(__file__).resolve().parents[1])
-        info = json.loads(stamp.read_text())
-    return info
+    given) are of another size."""
+    return ensure_network(out, "benchmarks.nest_brunel_network", size=size)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder (default {DEFAULT_OUT})")
-    parser.add_argument("--size", choices=sorted(SIZES), default="full", help="network size (default full)")
-    parser.add_argument("--force", action="store_true", help="write even if the files are there")
-    args = parser.parse_args()
-    stamp = args.out / "network.json"
-    info = json.loads(stamp.read_text()) if stamp.is_file() and not args.force else write(args.out, args.size)
-    print(json.dumps(info))
+    network_main(__doc__, DEFAULT_OUT, write, sizes=SIZES)
 
 
 if __name__ == "__main__":

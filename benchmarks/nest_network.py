@@ -15,12 +15,13 @@ Prints ``{"out": DIR, "n_nodes": ..., "n_edges": ..., "n_input_spikes": ...}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.script_io import ensure_network, network_main
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "work" / "nest_10k"
 N_EXC, N_INH, P_RECURRENT = 8000, 2000, 0.01
@@ -130,26 +131,12 @@ def write(out: Path) -> dict:
 
 
 def ensure(out: Path = DEFAULT_OUT) -> dict:
-    """The network's summary, writing the files first if they are not there yet (in a child
-    process, so the caller's memory and imports stay untouched)."""
-    stamp = out / "network.json"
-    if not stamp.is_file():
-        import subprocess
-        import sys
-
-        subprocess.run([sys.executable, "-m", "benchmarks.nest_network", "--out", str(out)], check=True,
-                       stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
-    return json.loads(stamp.read_text())
+    """The network's summary, writing the files first if they are not there yet."""
+    return ensure_network(out, "benchmarks.nest_network")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder (default {DEFAULT_OUT})")
-    parser.add_argument("--force", action="store_true", help="write even if the files are there")
-    args = parser.parse_args()
-    stamp = args.out / "network.json"
-    info = json.loads(stamp.read_text()) if stamp.is_file() and not args.force else write(args.out)
-    print(json.dumps(info))
+    network_main(__doc__, DEFAULT_OUT, write)
 
 
 if __name__ == "__main__":

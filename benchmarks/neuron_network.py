@@ -15,7 +15,6 @@ Files: ``network/``, ``components/``, ``inputs/``, ``config.json`` (outputs to
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -23,6 +22,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.script_io import ensure_network, network_main
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "work" / "neuron_300"
@@ -178,29 +179,13 @@ def _config(output: str, mechanisms: str) -> dict:
     }
 
 
-def main_python() -> str:
-    """Cantata's interpreter (the writer needs Cantata), whichever environment asks."""
-    candidate = REPO / ".venv" / "bin" / "python"
-    return str(candidate) if candidate.exists() else sys.executable
-
-
 def ensure(out: Path = DEFAULT_OUT) -> dict:
     """The network's summary, writing the files first (in a child process) if needed."""
-    stamp = out / "network.json"
-    if not stamp.is_file():
-        subprocess.run([main_python(), "-m", "benchmarks.neuron_network", "--out", str(out)], check=True,
-                       stdout=subprocess.DEVNULL, cwd=REPO)
-    return json.loads(stamp.read_text())
+    return ensure_network(out, "benchmarks.neuron_network")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder (default {DEFAULT_OUT})")
-    parser.add_argument("--force", action="store_true", help="write even if the files are there")
-    args = parser.parse_args()
-    stamp = args.out / "network.json"
-    info = json.loads(stamp.read_text()) if stamp.is_file() and not args.force else write(args.out)
-    print(json.dumps(info))
+    network_main(__doc__, DEFAULT_OUT, write)
 
 
 if __name__ == "__main__":

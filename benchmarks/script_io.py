@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,45 @@ def emit(record: dict[str, Any]) -> None:
     json.dump(record, sys.stdout)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cantata_python() -> str:
+    """Cantata's interpreter (network writers need Cantata), whichever environment asks."""
+    candidate = REPO / ".venv" / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+def ensure_network(out: Path, module: str, *, size: str | None = None) -> dict[str, Any]:
+    """The summary (``network.json``) of a benchmark network, writing the files first with
+    ``python -m <module>`` when they are not there or (``size`` given) are of another size; in a
+    child process, so the caller's memory and imports stay untouched."""
+    stamp = out / "network.json"
+    info = json.loads(stamp.read_text()) if stamp.is_file() else None
+    if info is None or (size is not None and info.get("size") != size):
+        command = [cantata_python(), "-m", module, "--out", str(out), "--force"]
+        if size is not None:
+            command += ["--size", size]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+        info = json.loads(stamp.read_text())
+    return info
+
+
+def network_main(doc: str, default_out: Path, write: Callable[..., dict[str, Any]],
+                 sizes: Iterable[str] | None = None) -> None:
+    """Command line of a network writer: ``--out DIR [--size S] [--force]``; prints the summary,
+    writing the files only when they are not there (or ``--force``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=default_out, help=f"folder (default {default_out})")
+    if sizes is not None:
+        parser.add_argument("--size", choices=sorted(sizes), default="full", help="network size (default full)")
+    parser.add_argument("--force", action="store_true", help="write even if the files are there")
+    args = parser.parse_args()
+    stamp = args.out / "network.json"
+    if stamp.is_file() and not args.force:
+        info = json.loads(stamp.read_text())
+    else:
+        info = write(args.out, args.size) if sizes is not None else write(args.out)
+    print(json.dumps(info))
