@@ -81,28 +81,24 @@ def node_table(store: NodeStore) -> NodeTable:
     type_ids = store.type_id_array()
     names = _ordered_union(_h5_names(b.columns) for b in store.blocks)
     dyn_names = _ordered_union(list(b.dynamics) for b in store.blocks)
-    columns, single = {}, True
+    columns = _exact_columns(store, names, _h5_column)
+    dynamics = _exact_columns(store, dyn_names, _dynamics_column) if columns is not None else None
+    if columns is not None and dynamics is not None:
+        return NodeTable(type_ids, [columns], None, [dynamics] if dynamics else None)
+    return _grouped_table(store, type_ids)
+
+
+def _exact_columns(store: NodeStore, names: list[str], column_of: Any) -> dict[str, np.ndarray] | None:
+    """Every named column filled for all nodes, or None when one cannot be filled exactly."""
+    columns = {}
     for name in names:
-        values, present = _h5_column(store, name)
+        values, present = column_of(store, name)
         if present is not None:
             values = _filled(values, present, name)
             if values is None:
-                single = False
-                break
+                return None
         columns[name] = values
-    dynamics = {}
-    if single:
-        for name in dyn_names:
-            values, present = _dynamics_column(store, name)
-            if present is not None:
-                values = _filled(values, present, name)
-                if values is None:
-                    single = False
-                    break
-            dynamics[name] = values
-    if single:
-        return NodeTable(type_ids, [columns], None, [dynamics] if dynamics else None)
-    return _grouped_table(store, type_ids)
+    return columns
 
 
 def _grouped_table(store: NodeStore, type_ids: np.ndarray) -> NodeTable:
