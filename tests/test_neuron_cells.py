@@ -11,6 +11,7 @@ import pytest
 from test_neuron_support import (
     DIRECT_CELL,
     HH_CELL,
+    MORPHOLOGIES,
     MORPHOLOGY,
     run_cantata,
     run_python,
@@ -19,8 +20,6 @@ from test_neuron_support import (
 
 from cantata.sonata.reports import FrameReport
 from cantata.sonata.spikes import SpikeTrains
-
-MORPHOLOGIES = "sonata-examples/shared_components/morphologies"
 
 
 def test_sections_follow_bmtk_numbering_and_axon_processing(testdata: Path) -> None:

@@ -30,6 +30,7 @@ from cantata.sonata.write import (
 
 REPO = Path(__file__).resolve().parents[1]
 MORPHOLOGY = "Scnn1a_473845048_m"
+MORPHOLOGIES = "sonata-examples/shared_components/morphologies"  # under the testdata folder
 HH_CELL = {
     "passive": [{"ra": 100.0, "e_pas": -70.0,
                  "cm": [{"section": s, "cm": c} for s, c in
@@ -161,7 +162,7 @@ def write_bio_network(root: Path, testdata: Path, *, n_cells: int = 2, n_inputs:
         "run": {"tstop": tstop, "dt": dt, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": 1000,
                 "random_seed": 11},
         "conditions": {"celsius": 6.3, "v_init": -65.0},
-        "components": {"morphologies_dir": str(testdata / "sonata-examples/shared_components/morphologies"),
+        "components": {"morphologies_dir": str(testdata / MORPHOLOGIES),
                        "biophysical_neuron_models_dir": "$BASE/components/bio",
                        "synaptic_models_dir": "$BASE/components/syn"},
         "networks": {"nodes": [{"nodes_file": "$NET/nodes.h5", "node_types_file": "$NET/node_types.csv"}],

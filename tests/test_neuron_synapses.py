@@ -13,6 +13,7 @@ from test_neuron_support import (
     DIRECT_CELL,
     EXC,
     HH_CELL,
+    MORPHOLOGIES,
     MORPHOLOGY,
     run_cantata,
     run_python,
@@ -21,8 +22,6 @@ from test_neuron_support import (
 
 from cantata.sonata.reports import FrameReport
 from cantata.sonata.spikes import SpikeTrains
-
-MORPHOLOGIES = "sonata-examples/shared_components/morphologies"
 
 
 def _run(config: Path) -> None:
