@@ -207,9 +207,62 @@ def test_in_order_matches_a_sort(small_blocks, order):
         n = int(rng.integers(0, 12))
         ids = rng.integers(0, 3, n)
         times = rng.integers(0, 3, n) / 2.0
-        sorted_ = SpikeTrains.from_arrays(ids, times).sorted(order).population("default")
-        assert _in_order(*sorted_, order)
+        trains = SpikeTrains.from_arrays(ids, times)
+        assert _in_order(*trains.sorted(order, canonical=True).population("default"), order)
+        got_ids, got_times = trains.sorted(order).population("default")
+        if order == "time":  # SONATA by_time: times never decrease, ties kept when already so
+            assert (np.diff(got_times) >= 0).all()
+            if (np.diff(times) >= 0).all():
+                assert got_ids.tolist() == ids.tolist()
+            else:
+                assert _in_order(got_ids, got_times, "time")
+        else:
+            assert _in_order(got_ids, got_times, "id")
         assert _in_order(ids, times, order) is _reference_in_order(ids, times, order)
+        assert sorted(zip(got_ids.tolist(), got_times.tolist())) == sorted(zip(ids.tolist(), times.tolist()))
+
+
+@pytest.mark.parametrize("times, rising", [
+    ([0.0, 0.5, 0.5, 1.0, 2.0, 2.0, 3.0], True),
+    ([0.0, 0.5, 0.4, 1.0, 2.0, 2.0, 3.0], False),  # falls inside a block
+    ([0.0, 0.5, 0.6, 0.2, 2.0, 2.0, 3.0], False),  # falls across a block boundary (blocks of 3)
+    ([], True), ([1.5], True),
+])
+def test_validation_pass_finds_rising_times(monkeypatch, times, rising):
+    monkeypatch.setattr(spikes, "_SCAN_BLOCK", 3)
+    times = np.array(times, dtype=np.float64)
+    ids = np.arange(times.size)[::-1].copy()
+    trains = SpikeTrains.from_arrays(ids, times, "p")
+    assert ("p" in trains._ascending) is rising
+    assert spikes._ascending(times) is rising
+    assert ("p" in trains.select(tstart=0.0)._ascending) is rising
+    assert "p" in trains.sorted("time")._ascending and "p" not in trains.sorted("id")._ascending
+
+
+@pytest.mark.parametrize("position", [0, 2, 3, 6])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_validation_pass_finds_bad_times_in_rising_and_other_columns(monkeypatch, position, bad):
+    monkeypatch.setattr(spikes, "_SCAN_BLOCK", 3)
+    for base in (np.arange(7) / 2.0, np.arange(7)[::-1] / 2.0):
+        times = base.copy()
+        times[position] = bad
+        with pytest.raises(FormatError, match="not finite") as err:
+            SpikeTrains.from_arrays(np.arange(7), times, "p")
+        assert err.value.found == f"{bad} at position {position}"
+
+
+def test_write_keeps_time_ordered_input_and_canonical_sorts_ties(tmp_path):
+    ids, times = np.array([3, 1, 2, 0]), np.array([0.1, 0.1, 0.2, 0.2])
+    trains = SpikeTrains.from_arrays(ids, times, "p")
+    trains.write_h5(tmp_path / "kept.h5")
+    trains.sorted("time", canonical=True).write_h5(tmp_path / "canonical.h5")
+    with h5py.File(tmp_path / "kept.h5", "r") as h5:
+        assert h5["spikes/p/node_ids"][()].tolist() == [3, 1, 2, 0]
+    with h5py.File(tmp_path / "canonical.h5", "r") as h5:
+        assert h5["spikes/p/node_ids"][()].tolist() == [1, 3, 0, 2]
+        assert h5["spikes/p/timestamps"][()].tolist() == [0.1, 0.1, 0.2, 0.2]
+    read = SpikeTrains.read(tmp_path / "kept.h5")
+    assert "p" in read._ascending and read.population("p")[0].tolist() == [3, 1, 2, 0]
 
 
 def test_write_keeps_sorted_input_and_sorts_the_rest(tmp_path, small_blocks):

@@ -260,6 +260,14 @@ CASES = [
      "error"),
     ("short-group-column", h5("cortex_nodes.h5", replace("nodes/cortex/0/x", np.zeros(5))),
      "cortex_nodes.h5: /nodes/cortex/0/x: length differs from the number of nodes in group 0", "error"),
+    ("group-index-out-of-range",
+     h5("cortex_nodes.h5", replace("nodes/cortex/node_group_index", np.array([0, 1, 2, 3, 4, 9], np.uint64))),
+     ("cortex_nodes.h5: /nodes/cortex/node_group_index: group index out of range for group 0 "
+     "(expected values in 0..5 (group 0 has 6 rows), found '[9] at rows [5]')"), "error"),
+    ("group-index-not-identity",
+     h5("edges.h5", replace("edges/cortex_to_cortex/edge_group_index", np.arange(8, dtype=np.uint64)[::-1].copy())),
+     ("edges.h5: /edges/cortex_to_cortex/edge_group_index: group index of a one-group population is not 0..N-1: "
+     "libsonata and bluepysnap ignore the index"), "warning"),
     ("duplicate-node-ids", h5("cortex_nodes.h5", replace("nodes/cortex/node_id", np.array([0, 1, 1, 3, 4, 5], np.uint64))),
      "cortex_nodes.h5: /nodes/cortex/node_id: duplicate node ids (expected unique ids, found [1])", "error"),
     ("node-population-not-text",

@@ -13,9 +13,11 @@ Pairs (full size: 10M edges between 100k nodes, 10M spikes):
 * ``spikes_unsorted``: Cantata only, the spike write when the input is not yet in
   (time, id) order (the sort is then part of the write).
 
-Throughput C/P = h5py time / Cantata time; the target is >= 0.8 for each dataset read, the
-whole read, and each write and read of the spikes and edges (opening the file, well under a
-millisecond, and the repeated attribute read have no target).
+Throughput C/P = h5py time / Cantata time; the target (issue 3) is >= 0.8 for each dataset
+read, the whole read, and the write and read of the spikes. Opening the file (well under a
+millisecond), the repeated attribute read and the edge write have no target: the h5py side of
+the edge write is handed the index tables that ``write_edges`` builds, so that pair measures
+index building as much as I/O.
 Sides import numpy, h5py and Cantata only when they run (they run in child processes).
 """
 
@@ -302,8 +304,8 @@ def pairs(params: dict[str, Any]) -> list[Pair]:
         Pair("edges_write", cantata("cantata_edges_write"), h5py_side("h5py_edges_write"),
              phases=("write",),
              description=f"{edges:,} edges: write_edges from arrays (checks, both indices) vs h5py "
-                         "writing the same datasets from precomputed arrays",
-             min_throughput={"write": TARGET}),
+                         "writing the same datasets from precomputed arrays (no target: the index "
+                         "tables are built on one side only)"),
         Pair("spikes", cantata("cantata_spikes"), h5py_side("h5py_spikes"), phases=("write", "read"),
              description=f"{params['n_spikes']:,} spikes in (time, id) order: SpikeTrains write_h5 "
                          "then read vs h5py",

@@ -79,7 +79,8 @@ class SpikeOutput:
         return kept
 
     def trains(self) -> SpikeTrains:
-        """Everything collected so far."""
+        """Everything collected so far, in the configured order; spikes at equal times are in
+        node-id order, so the files are the same whatever the engine's or the ranks' order."""
         data = {}
         for population in dict.fromkeys([*self._populations, *self._chunks]):
             chunks = self._chunks.get(population, [])
@@ -87,7 +88,7 @@ class SpikeOutput:
                 data[population] = (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
             else:
                 data[population] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-        return SpikeTrains(data)
+        return SpikeTrains(data).sorted(self.settings.sort_by, canonical=True)
 
     def write(self) -> list[Path]:
         """Write the complete spike files (replacing earlier ones only now, atomically)."""

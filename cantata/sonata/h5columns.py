@@ -6,7 +6,9 @@ then indexed with numpy; ``@library`` codes and native HDF5 enums are resolved t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -18,6 +20,7 @@ import pandas as pd
 from h5py import h5s
 
 from cantata.errors import FormatError
+from cantata.sonata.h5raw import RawExtent, raw_blocks, raw_extent, raw_points, read_raw
 
 
 PathArg = str | PathLike[str]
@@ -240,6 +243,7 @@ def _series(values: np.ndarray, index: pd.Index) -> pd.Series:
 
 
 _BLOCK_ROWS = 1 << 18  # rows per block when a column is scanned block by block
+_RAW_BLOCK_ROWS = 1 << 16  # the same for plain contiguous columns read raw
 
 
 def _is_identity(values: np.ndarray) -> bool:
@@ -284,12 +288,17 @@ def _dataset_blocks(
     being held whole: each block is overwritten by the next); with ``out`` (a C-contiguous
     array of ``stop`` rows) the blocks are its consecutive slices, so a caller can check each
     block while it is still in the CPU cache. Blocks are whole chunks of a chunked dataset,
-    so no chunk is decompressed twice.
+    so no chunk is decompressed twice; plain contiguous datasets are read without HDF5's
+    per-call overhead (:mod:`cantata.sonata.h5raw`).
     """
     rows = _BLOCK_ROWS
     if ds.chunks:
         rows = max(1, rows // ds.chunks[0]) * ds.chunks[0]
     rows = max(1, min(rows, stop))
+    extent = raw_extent(ds, dtype, stop)
+    if extent is not None:  # plain contiguous bytes: one system call per block
+        yield from _raw_dataset_blocks(extent, stop, dtype, file, ds.name, out)
+        return
     buffer = np.empty(rows, dtype=dtype) if out is None else out
     dsid = ds.id
     file_space = dsid.get_space()
@@ -305,6 +314,49 @@ def _dataset_blocks(
         except (OSError, ValueError, TypeError) as exc:
             raise FormatError(f"cannot read dataset ({exc})", file=file, key=ds.name) from None
         yield block
+
+
+def _raw_dataset_blocks(
+    extent: RawExtent, stop: int, dtype: np.dtype, file: Path, key: str, out: np.ndarray | None = None,
+    rows: int | None = None,
+) -> Iterator[np.ndarray]:
+    """:func:`_dataset_blocks` of a plain contiguous dataset. Raw reads cost little per call,
+    so the blocks are smaller by default: a block and its checks stay in the core's cache."""
+    rows = max(1, min(rows or _RAW_BLOCK_ROWS, stop))
+    try:
+        yield from raw_blocks(extent, stop, rows, dtype, out)
+    except OSError as exc:
+        raise FormatError(f"cannot read dataset ({exc})", file=file, key=key) from None
+
+
+_OVERLAP_ROWS = 1 << 20  # rows per block when checks run beside the reading
+
+
+def _read_columns_checked(
+    columns: Sequence[tuple[h5py.Dataset, np.ndarray, Callable[[np.ndarray], bool]]], file: Path
+) -> bool:
+    """Fill each ``out`` (C-contiguous, one row per dataset row) with its dataset, calling its
+    ``check`` on every block, in order; False as soon as a check fails.
+
+    When every column is plain contiguous bytes and there are at least two large blocks, the
+    calling thread reads while one worker thread runs the checks on the blocks already read
+    (numpy releases the GIL): the checks cost almost no time beside the reading. Page faults
+    stay in the reading thread; two threads faulting in new memory at once can be slow.
+    """
+    extents = [raw_extent(ds, out.dtype, out.size) for ds, out, _ in columns]
+    if sum(out.size for _, out, _ in columns) < 2 * _OVERLAP_ROWS or None in extents:
+        return all(check(block) for ds, out, check in columns
+                   for block in _dataset_blocks(ds, out.size, out.dtype, file, out=out))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[Future[bool]] = deque()
+        for (ds, out, check), extent in zip(columns, extents):
+            for block in _raw_dataset_blocks(extent, out.size, out.dtype, file, ds.name, out, _OVERLAP_ROWS):
+                pending.append(pool.submit(check, block))
+                while pending and pending[0].done():
+                    if not pending.popleft().result():
+                        pool.shutdown(cancel_futures=True)
+                        return False
+        return all(job.result() for job in pending)
 
 
 def _integer_dataset(ds: h5py.Dataset) -> bool:
@@ -381,3 +433,49 @@ def _expand_ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     offsets = np.cumsum(lengths) - lengths
     return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+
+
+_SAMPLE_ENDS = 1024  # rows read at each end of a column by the sampled check
+_SAMPLE_SPREAD = 64  # evenly spaced rows read in between (each strided point costs a few µs)
+
+
+def _sample_slices(n: int) -> list[slice]:
+    """The rows the sampled check reads: the first and last ``_SAMPLE_ENDS`` rows and about
+    ``_SAMPLE_SPREAD`` evenly spaced rows in between (all rows when ``n`` is small)."""
+    if n <= 2 * _SAMPLE_ENDS + _SAMPLE_SPREAD:
+        return [slice(0, n, 1)]
+    inner = n - 2 * _SAMPLE_ENDS
+    step = max(1, inner // _SAMPLE_SPREAD)
+    return [
+        slice(0, _SAMPLE_ENDS, 1),
+        slice(_SAMPLE_ENDS + step // 2, n - _SAMPLE_ENDS, step),
+        slice(n - _SAMPLE_ENDS, n, 1),
+    ]
+
+
+def _sample_agrees(ds: h5py.Dataset, n: int, value: int | None) -> bool:
+    """Spot check of the first ``n`` rows of a 1-D integer dataset, in time independent of ``n``.
+
+    True when every sampled row holds ``value``, or its own row number when ``value`` is None.
+    False when a row differs, the dataset is not a 1-D integer dataset or cannot be read
+    (callers then take their exact path, which reads every row and reports bad data).
+    """
+    if not _integer_dataset(ds) or ds.shape[0] < n:
+        return False
+    extent = raw_extent(ds, ds.dtype, n)
+    for rows in _sample_slices(n):
+        try:
+            if extent is None:
+                got = _signed(np.asarray(ds[rows]))
+            elif rows.step > 1:
+                got = _signed(raw_points(extent, np.arange(rows.start, rows.stop, rows.step), ds.dtype))
+            else:
+                got = np.empty(rows.stop - rows.start, dtype=ds.dtype)
+                read_raw(extent, rows.start, got)
+                got = _signed(got)
+        except (OSError, ValueError, TypeError):
+            return False
+        expected = np.arange(rows.start, rows.stop, rows.step) if value is None else value
+        if not (got == expected).all():
+            return False
+    return True

@@ -38,6 +38,7 @@ from cantata.sonata.h5columns import (
     _is_identity,
     _rank_within,
     _read_rows,
+    _sample_agrees,
     _resolve_codes,
     _resolve_enum,
     _scan_columns,
@@ -333,8 +334,10 @@ class _Population:
         if self._scan is None:
             columns: dict[int, dict[str, _Column]] = {}
             dynamics: dict[int, dict[str, _Column]] = {}
-            for key, obj in self._group.items():
-                if isinstance(obj, h5py.Group) and key.isdigit():
+            # Names first: opening every top-level dataset just to skip it reads its header.
+            for key in [k for k in self._group.keys() if k.isdigit()]:
+                obj = self._group.get(key)
+                if isinstance(obj, h5py.Group):
                     columns[int(key)] = _scan_columns(obj, obj.get(LIBRARY))
                     sub = obj.get(DYNAMICS)
                     dynamics[int(key)] = _scan_columns(sub, None) if isinstance(sub, h5py.Group) else {}
@@ -347,12 +350,19 @@ class _Population:
         return self._layout_cache
 
     def _compute_layout(self) -> _Layout:
-        """Where each row's group values are; the common one-group, row = index case is found
-        by scanning the group id and index columns block by block, without keeping them."""
+        """Where each row's group values are.
+
+        One group with one row per element: row i for element i once a sample of the group id
+        and index columns agrees (as libsonata, which never reads them). Otherwise, or when the
+        sample disagrees, the exact layout from every row of both columns.
+        """
         groups = sorted(self._columns)
         group = self._group
         gid_name, gidx_name = f"{self._prefix}_group_id", f"{self._prefix}_group_index"
         has_gid, has_gidx = gid_name in group, gidx_name in group
+        if len(groups) == 1 and self._sampled_single(groups[0], gid_name if has_gid else None,
+                                                     gidx_name if has_gidx else None):
+            return _Layout(single=groups[0])
         if not has_gid:
             if not groups:
                 return _Layout(single=None)
@@ -379,6 +389,16 @@ class _Population:
         if present.size == 1 and _is_identity(index):
             return _Layout(single=int(present[0]))
         return _Layout(None, group_ids, index)
+
+    def _sampled_single(self, gid: int, gid_name: str | None, gidx_name: str | None) -> bool:
+        """True when group ``gid`` has one row per element and the group id / index columns
+        (those present) hold ``gid`` / the row number at every sampled row."""
+        columns = [*self._columns[gid].values(), *self._dynamics.get(gid, {}).values()]
+        if any(col.shape[0] != self.size for col in columns):
+            return False
+        checks = ((gid_name, gid), (gidx_name, None))
+        return all(name is None or _sample_agrees(self._top_dataset(name), self.size, value)
+                   for name, value in checks)
 
     def _check_group_ids(self, present: np.ndarray, groups: list[int], gid_name: str) -> None:
         unknown = np.setdiff1d(present.astype(np.int64), np.asarray(groups, dtype=np.int64))

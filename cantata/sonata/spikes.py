@@ -17,7 +17,7 @@ import pandas as pd
 
 from cantata.errors import FormatError
 from cantata.sonata._io import atomic_path
-from cantata.sonata.h5columns import _dataset_blocks, _signed
+from cantata.sonata.h5columns import _read_columns_checked, _signed
 
 __all__ = ["SpikeTrains", "SORTING_ENUM", "normalise_sort_order"]
 
@@ -65,15 +65,23 @@ class SpikeTrains:
 
     def __init__(self, data: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Populations whose times are known never to decrease (found while validating them).
+        self._ascending: set[str] = set()
         for name, (ids, times) in (data or {}).items():
-            ids, times = _check_arrays(ids, times, key=str(name))
+            ids, times, ascending = _check_arrays(ids, times, key=str(name))
             self._data[str(name)] = (ids, times)
+            if ascending:
+                self._ascending.add(str(name))
 
     @classmethod
-    def _from_checked(cls, data: dict[str, tuple[np.ndarray, np.ndarray]]) -> "SpikeTrains":
-        """Wrap arrays already validated as (int64 ids >= 0, finite float64 times)."""
+    def _from_checked(
+        cls, data: dict[str, tuple[np.ndarray, np.ndarray]], ascending: Iterable[str] = ()
+    ) -> "SpikeTrains":
+        """Wrap arrays already validated as (int64 ids >= 0, finite float64 times);
+        ``ascending``: the populations whose times are known never to decrease."""
         out = cls()
         out._data = data
+        out._ascending = set(ascending) & set(data)
         return out
 
     # -- construction ---------------------------------------------------------------------
@@ -87,14 +95,15 @@ class SpikeTrains:
         """
         if isinstance(population, str):
             return cls({population: (node_ids, timestamps)})
-        ids, times = _check_arrays(node_ids, timestamps, key="node_ids")
+        ids, times, ascending = _check_arrays(node_ids, timestamps, key="node_ids")
         pops = np.asarray(population if not isinstance(population, pd.Series) else population.to_numpy())
         if pops.shape != ids.shape:
             raise FormatError(
                 "population must be one name or one name per spike", key="population",
                 expected=f"{ids.size} names", found=f"{pops.size} names",
             )
-        return cls._from_checked(_split_by_population(pops, ids, times))
+        data = _split_by_population(pops, ids, times)  # keeps the spike order within each
+        return cls._from_checked(data, data if ascending else ())
 
     @classmethod
     def from_dataframe(cls, frame: pd.DataFrame, *, default_population: str = DEFAULT_POPULATION) -> "SpikeTrains":
@@ -114,6 +123,7 @@ class SpikeTrains:
     @classmethod
     def concat(cls, trains: Iterable["SpikeTrains"]) -> "SpikeTrains":
         """All spikes of ``trains``; spikes of a population named in several are appended in order."""
+        trains = list(trains)
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for train in trains:
             for name, arrays in train._data.items():
@@ -124,7 +134,8 @@ class SpikeTrains:
                 merged[name] = chunks[0]
             else:
                 merged[name] = (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
-        return cls._from_checked(merged)
+        single = {name for train in trains for name in train._ascending if len(parts[name]) == 1}
+        return cls._from_checked(merged, single)
 
     @classmethod
     def read(cls, path: PathType, *, default_population: str | None = None) -> "SpikeTrains":
@@ -142,10 +153,10 @@ class SpikeTrains:
         default = default_population or DEFAULT_POPULATION
         if path.suffix.lower() != ".nwb":
             if not h5py.is_hdf5(path):
-                return cls._from_checked(_read_csv(path, default))
-            data = _read_h5(path, default)  # one open; None when the file is NWB-like
-            if data is not None:
-                return cls._from_checked(data)
+                return cls._from_checked(*_read_csv(path, default))
+            read = _read_h5(path, default)  # one open; None when the file is NWB-like
+            if read is not None:
+                return cls._from_checked(*read)
         # imported here: pynwb is loaded only when an NWB file is read
         from cantata.sonata.spikes_nwb import read_nwb_spikes
 
@@ -205,14 +216,22 @@ class SpikeTrains:
         return pd.concat(frames, ignore_index=True)
 
     # -- transformations ------------------------------------------------------------------
-    def sorted(self, by: str | None = "time") -> "SpikeTrains":
-        """Spikes of each population sorted by ``"time"`` (ties by id), ``"id"`` (ties by time) or ``"none"``."""
+    def sorted(self, by: str | None = "time", *, canonical: bool = False) -> "SpikeTrains":
+        """Spikes of each population sorted by ``"time"``, ``"id"`` (ties by time) or ``"none"``.
+
+        ``"time"`` is the SONATA ``by_time`` order: times never decrease. Spikes already in that
+        order are kept as they are; others are sorted with equal times ordered by node id.
+        ``canonical=True`` orders equal times by node id in every case (one byte-exact order
+        for the same set of spikes, whatever order they came in).
+        """
         order = normalise_sort_order(by, key="by")
         if order == "none":
             return self
-        out = SpikeTrains()
-        out._data = {name: _sort(ids, times, order) for name, (ids, times) in self._data.items()}
-        return out
+        data = {}
+        for name, (ids, times) in self._data.items():
+            known = order == "time" and not canonical and name in self._ascending
+            data[name] = (ids, times) if known else _sort(ids, times, order, strict=canonical or order == "id")
+        return SpikeTrains._from_checked(data, data if order == "time" else ())
 
     def select(
         self,
@@ -241,6 +260,7 @@ class SpikeTrains:
             if tstop is not None:
                 keep &= times < tstop
             out._data[name] = (ids[keep], times[keep])
+        out._ascending = self._ascending & set(out._data)  # a mask keeps the order
         return out
 
     def difference(self, other: "SpikeTrains", atol: float = 1e-9) -> str | None:
@@ -248,8 +268,8 @@ class SpikeTrains:
         if sorted(self.populations) != sorted(other.populations):
             return f"populations differ: {sorted(self.populations)} vs {sorted(other.populations)}"
         for name in self.populations:
-            ids_a, times_a = _sort(*self._data[name], "id")
-            ids_b, times_b = _sort(*other._data[name], "id")
+            ids_a, times_a = _sort(*self._data[name], "id", strict=True)
+            ids_b, times_b = _sort(*other._data[name], "id", strict=True)
             if ids_a.size != ids_b.size:
                 return f"population {name!r}: {ids_a.size} spikes vs {ids_b.size}"
             bad = np.flatnonzero(ids_a != ids_b)
@@ -323,8 +343,12 @@ def _readonly(array: np.ndarray) -> np.ndarray:
 
 def _check_arrays(
     node_ids: Any, timestamps: Any, *, file: PathType | None = None, key: str = ""
-) -> tuple[np.ndarray, np.ndarray]:
-    """Validate and convert to (int64 ids, float64 times): same length, ids >= 0, times finite."""
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Validate and convert to (int64 ids, float64 times): same length, ids >= 0, times finite.
+
+    Returns ``(ids, times, ascending)``, ``ascending`` telling whether the times never
+    decrease: one block-by-block pass over both columns finds that and checks the values.
+    """
     where = f"{key}/" if key else ""
     raw_ids = np.asarray(node_ids)
     times = np.asarray(timestamps)
@@ -340,51 +364,116 @@ def _check_arrays(
     if times.dtype.kind not in "fiu":
         raise FormatError("spike times must be numbers", file=file, key=f"{where}timestamps",
                           expected="float", found=str(times.dtype))
-    times = times.astype(np.float64, copy=False)
-    finite = np.isfinite(times)
-    if not finite.all():
-        i = int(np.flatnonzero(~finite)[0])
-        raise FormatError("spike time is not finite", file=file, key=f"{where}timestamps",
-                          expected="finite times", found=f"{times[i]} at position {i}")
-    return ids, times
+    times = np.ascontiguousarray(times, dtype=np.float64)
+    scan = _TimeScan()
+    for start in range(0, ids.size, _SCAN_BLOCK):
+        stop = start + _SCAN_BLOCK
+        if not _ids_in_range(ids[start:stop]):
+            raise _id_error(raw_ids, file=file, key=f"{where}node_ids")
+        if not scan.finite(times[start:stop]):
+            raise _time_error(times, file=file, key=f"{where}timestamps")
+    return ids, times, scan.ascending
+
+
+_SCAN_BLOCK = 1 << 17  # spikes per block of the validation pass (both blocks stay in cache)
+
+
+def _ids_in_range(block: np.ndarray) -> bool:
+    """int64 ids (or uint64 ids viewed as int64) are all >= 0 (below 2**63 for uint64)."""
+    return block.size == 0 or bool(_signed(block).min() >= 0)
+
+
+class _TimeScan:
+    """Checks a timestamps column fed block by block, in order: every time finite; and
+    ``ascending``, whether no time is below the one before it.
+
+    While the times rise, a block is finite when its first and last values are (NaN fails
+    the order test), so one comparison of neighbours answers both questions.
+    """
+
+    def __init__(self) -> None:
+        self.ascending = True
+        self._last = -np.inf
+        self._scratch = np.empty(0, dtype=bool)
+
+    def finite(self, block: np.ndarray) -> bool:
+        """False when the block holds a time that is NaN or infinite."""
+        k = block.size
+        if k == 0:
+            return True
+        if self.ascending:
+            if self._scratch.size < k:
+                self._scratch = np.empty(k, dtype=bool)
+            if block[0] >= self._last and np.greater_equal(block[1:], block[:-1], out=self._scratch[:k - 1]).all():
+                self._last = block[k - 1]
+                return bool(np.isfinite(block[0]) and np.isfinite(block[k - 1]))
+            self.ascending = False
+        return bool(np.isfinite(block).all())
+
+
+def _id_error(raw: np.ndarray, *, file: PathType | None, key: str) -> FormatError:
+    """The error for the first id out of range (negative, or 2**63 and above for uint64)."""
+    if raw.dtype.kind == "u":
+        i = int(np.argmax(raw >= np.uint64(2**63)))
+        return FormatError("node id out of range", file=file, key=key,
+                           expected="ids below 2**63", found=f"{raw[i]} at position {i}")
+    i = int(np.argmax(raw < 0))
+    return FormatError("negative node id", file=file, key=key,
+                       expected="ids >= 0", found=f"{_plain(raw[i])} at position {i}")
+
+
+def _time_error(times: np.ndarray, *, file: PathType | None, key: str) -> FormatError:
+    i = int(np.flatnonzero(~np.isfinite(times))[0])
+    return FormatError("spike time is not finite", file=file, key=key,
+                       expected="finite times", found=f"{times[i]} at position {i}")
+
+
+def _plain(value: Any) -> Any:
+    """An id as the user wrote it (integral floats without '.0')."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _as_ids(raw: np.ndarray, *, file: PathType | None, key: str) -> np.ndarray:
-    """Node ids as int64 (uint64 ids are viewed, not copied); each check is one reduction."""
-    if raw.dtype.kind == "u":
-        # Ids of 2**63 and above turn negative in the int64 view: one min() finds them.
-        ids = raw.view(np.int64) if raw.dtype == np.uint64 else raw.astype(np.int64)
-        if raw.dtype.itemsize == 8 and ids.size and ids.min() < 0:
-            i = int(np.argmax(raw))
-            raise FormatError("node id out of range", file=file, key=key,
-                              expected="ids below 2**63", found=f"{raw[i]} at position {i}")
-        return ids
-    if raw.dtype.kind == "i":
-        ids = raw.astype(np.int64, copy=False)
-    elif raw.dtype.kind == "f" or raw.size == 0:
+    """Node ids as int64 (64-bit integer ids are viewed, not copied); the range is checked by
+    the caller's pass (uint64 ids of 2**63 and above turn negative in the int64 view)."""
+    if raw.dtype == np.int64 or raw.dtype == np.uint64:
+        return raw.view(np.int64)
+    if raw.dtype.kind in "iu":  # narrower, or another byte order (uint64 >= 2**63 wraps negative)
+        return raw.astype(np.int64)
+    if raw.dtype.kind == "f" or raw.size == 0:
         values = raw.astype(np.float64)
         bad = ~(np.isfinite(values) & (values == np.round(values)))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise FormatError("node id is not an integer", file=file, key=key,
                               expected="integer ids", found=f"{raw[i]} at position {i}")
-        ids = values.astype(np.int64)
-    else:
-        raise FormatError("node ids must be integers", file=file, key=key,
-                          expected="integer ids", found=str(raw.dtype))
-    if ids.size and ids.min() < 0:
-        i = int(np.argmax(ids < 0))
-        raise FormatError("negative node id", file=file, key=key,
-                          expected="ids >= 0", found=f"{ids[i]} at position {i}")
-    return ids
+        return values.astype(np.int64)
+    raise FormatError("node ids must be integers", file=file, key=key,
+                      expected="integer ids", found=str(raw.dtype))
 
 
-def _sort(ids: np.ndarray, times: np.ndarray, order: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sort by (time, id) or (id, time); returns the inputs unchanged when already in order."""
-    if ids.size < 2 or order == "none" or _in_order(ids, times, order):
+def _sort(ids: np.ndarray, times: np.ndarray, order: str, *, strict: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Sort by (time, id) or (id, time); returns the inputs unchanged when already in order.
+
+    ``strict=False`` with ``order="time"``: times that never decrease are in order, whatever
+    the order of ids at equal times (the SONATA ``by_time``).
+    """
+    if ids.size < 2 or order == "none":
+        return ids, times
+    if _in_order(ids, times, order) if strict or order == "id" else _ascending(times):
         return ids, times
     index = _sort_index(ids, times, order)
     return ids[index], times[index]
+
+
+def _ascending(times: np.ndarray) -> bool:
+    """True when no time is below the one before it (block by block, stopping at the first fall)."""
+    scan = _TimeScan()
+    for start in range(0, times.size, _SCAN_BLOCK):
+        scan.finite(times[start:start + _SCAN_BLOCK])
+        if not scan.ascending:
+            return False
+    return True
 
 
 _ORDER_BLOCK = 1 << 16  # spikes per block of the order check (the block's arrays stay in cache)
@@ -514,41 +603,44 @@ def _read_sorting(group: h5py.Group, path: Path) -> str | None:
     return normalise_sort_order(value, file=path, key=key)
 
 
-def _read_pair(ids_ds: Any, times_ds: Any, path: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
+def _read_pair(ids_ds: Any, times_ds: Any, path: Path, key: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(ids, times in ms, ascending)`` of one population's two datasets, checked."""
     for ds, what in ((ids_ds, "node ids"), (times_ds, "timestamps")):
         if not isinstance(ds, h5py.Dataset):
             raise FormatError(f"{what} must be a dataset", file=path, key=key, found=type(ds).__name__)
     checked = _read_checked(ids_ds, times_ds, path)
     if checked is None:  # not the plain layout, or a bad value: the full check names the problem
         checked = _check_arrays(ids_ds[()], times_ds[()], file=path, key=key)
-    ids, times = checked
+    ids, times, ascending = checked
     scale = _time_scale(times_ds, path)
     if scale != 1.0:
-        times = times * scale
-    return ids, times
+        times = times * scale  # a positive factor keeps the order
+    return ids, times, ascending
 
 
-def _read_checked(ids_ds: h5py.Dataset, times_ds: h5py.Dataset, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+def _read_checked(
+    ids_ds: h5py.Dataset, times_ds: h5py.Dataset, path: Path
+) -> tuple[np.ndarray, np.ndarray, bool] | None:
     """Both columns of the usual layout (1-D, integer ids of 8 bytes, float64 times), each
-    block checked as it is read, while still in cache; None for any other layout or when
-    a block fails a check (ids must fit in int64 and be >= 0, times must be finite)."""
+    block checked as it is read (:func:`_read_columns_checked`); None for any other layout or
+    when a block fails a check (ids must fit in int64 and be >= 0, times must be finite)."""
     n = ids_ds.shape[0] if ids_ds.shape else -1
     if (ids_ds.shape != (n,) or times_ds.shape != (n,) or ids_ds.dtype.kind not in "iu"
             or ids_ds.dtype.itemsize != 8 or times_ds.dtype != np.dtype(np.float64)):
         return None
     ids = np.empty(n, dtype=np.uint64 if ids_ds.dtype.kind == "u" else np.int64)
-    for block in _dataset_blocks(ids_ds, n, ids.dtype, path, out=ids):
-        if _signed(block).min() < 0:
-            return None
     times = np.empty(n, dtype=np.float64)
-    for block in _dataset_blocks(times_ds, n, times.dtype, path, out=times):
-        if not np.isfinite(block).all():
-            return None
-    return _signed(ids), times
+    scan = _TimeScan()
+    if not _read_columns_checked([(ids_ds, ids, _ids_in_range), (times_ds, times, scan.finite)], path):
+        return None
+    return _signed(ids), times, scan.ascending
 
 
-def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
-    """The populations of a SONATA spike file; None for an NWB-like file (no ``/spikes``)."""
+def _read_h5(
+    path: Path, default_population: str
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], set[str]] | None:
+    """The populations of a SONATA spike file and those whose times never decrease; None for
+    an NWB-like file (no ``/spikes``)."""
     try:
         h5 = h5py.File(path, "r")
     except OSError as exc:
@@ -565,6 +657,7 @@ def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray,
         if not isinstance(root, h5py.Group):
             raise FormatError("/spikes must be a group", file=path, key="/spikes", found="dataset")
         out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        ascending: set[str] = set()
         legacy_ids = next((k for k in ("gids", "node_ids") if isinstance(root.get(k), h5py.Dataset)), None)
         if legacy_ids is not None or isinstance(root.get("timestamps"), h5py.Dataset):
             # Pre-population layout: /spikes/gids + /spikes/timestamps, no population name.
@@ -572,8 +665,11 @@ def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray,
                 raise FormatError("legacy spike layout needs both datasets", file=path, key="/spikes",
                                   expected="/spikes/gids and /spikes/timestamps", found=sorted(root.keys()))
             _read_sorting(root, path)
-            out[default_population] = _read_pair(root[legacy_ids], root["timestamps"], path, "/spikes")
-        for name, member in root.items():
+            ids, times, rising = _read_pair(root[legacy_ids], root["timestamps"], path, "/spikes")
+            out[default_population] = (ids, times)
+            if rising:
+                ascending.add(default_population)
+        for name, member in list(root.items()):  # a list: h5py locks while iterating
             if name in ("gids", "node_ids", "timestamps") and isinstance(member, h5py.Dataset):
                 continue
             key = f"/spikes/{name}"
@@ -587,13 +683,17 @@ def _read_h5(path: Path, default_population: str) -> dict[str, tuple[np.ndarray,
             _read_sorting(member, path)
             if name in out:
                 raise FormatError("population appears twice", file=path, key=key)
-            out[name] = _read_pair(member["node_ids"], member["timestamps"], path, key)
-        return out
+            ids, times, rising = _read_pair(member["node_ids"], member["timestamps"], path, key)
+            out[name] = (ids, times)
+            if rising:
+                ascending.add(name)
+        return out, ascending
 
 
 # -- CSV reading --------------------------------------------------------------------------
 
-def _read_csv(path: Path, default_population: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _read_csv(path: Path, default_population: str) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], set[str]]:
+    """The populations of a spike CSV and those whose times never decrease."""
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if b"\x00" in head:
@@ -644,15 +744,17 @@ def _read_csv(path: Path, default_population: str) -> dict[str, tuple[np.ndarray
                               found=frame.shape[1])
     times = _numeric_column(frame[time_col], path, "timestamps")
     ids = _numeric_column(frame[id_col], path, "node_ids")
-    ids, times = _check_arrays(ids, times, file=path, key="")
+    ids, times, rising = _check_arrays(ids, times, file=path, key="")
     if pop_col is None:
-        return {default_population: (ids, times)}
-    pops = frame[pop_col]
-    if pops.isna().any():
-        row = int(np.flatnonzero(pops.isna().to_numpy())[0])
-        raise FormatError("missing population name", file=path, key="population",
-                          expected="a name on every row", found=f"empty at data row {row}")
-    return _split_by_population(pops.astype(str).to_numpy(dtype=object), ids, times)
+        data = {default_population: (ids, times)}
+    else:
+        pops = frame[pop_col]
+        if pops.isna().any():
+            row = int(np.flatnonzero(pops.isna().to_numpy())[0])
+            raise FormatError("missing population name", file=path, key="population",
+                              expected="a name on every row", found=f"empty at data row {row}")
+        data = _split_by_population(pops.astype(str).to_numpy(dtype=object), ids, times)
+    return data, set(data) if rising else set()
 
 
 def _numeric_column(column: pd.Series, path: Path, name: str) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from cantata.sonata.h5columns import _is_identity
 from cantata.sonata.validate_problems import ProblemList
 
 LIBRARY = "@library"
@@ -161,6 +162,7 @@ def _check_groups(path: Path, group: h5py.Group, prefix: str, n: int, pop: H5Pop
     groups = {int(k): obj for k, obj in group.items() if k.isdigit() and isinstance(obj, h5py.Group)}
     gid_name = f"{prefix}_group_id"
     gid_ds = group.get(gid_name)
+    gids = None
     if not pop.ok:
         sizes = None
     elif isinstance(gid_ds, h5py.Dataset):
@@ -191,6 +193,54 @@ def _check_groups(path: Path, group: h5py.Group, prefix: str, n: int, pop: H5Pop
                                    file=path, key=f"{sub.name}/{where}{name}",
                                    expected=f"{sizes[gid]} rows", found=f"{ds.shape[0]} rows")
                     pop.ok = False
+    if sizes is not None:
+        _check_group_index(path, group, prefix, n, groups, gids, pop, problems)
+
+
+def _group_rows(group: h5py.Group) -> int | None:
+    """Rows every dataset of a group (and of its ``dynamics_params``) has; None if it has none."""
+    lengths = [ds.shape[0] for ds in (*_group_datasets(group).values(), *_dynamics_datasets(group).values())]
+    return min(lengths) if lengths else None
+
+
+def _check_group_index(path: Path, group: h5py.Group, prefix: str, n: int, groups: dict[int, h5py.Group],
+                       gids: np.ndarray | None, pop: H5Population, problems: ProblemList) -> None:
+    """Every ``*_group_index`` value is a row of the group it points into (rows of groups without
+    datasets are not checked). A one-group population whose index is not 0..N-1 gets a warning:
+    readers differ on such files."""
+    name = f"{prefix}_group_index"
+    ds = group.get(name)
+    if not isinstance(ds, h5py.Dataset) or ds.dtype.kind not in "iu" or ds.shape != (n,):
+        return  # absent, or its dtype or shape is already reported
+    key = f"{group.name}/{name}"
+    raw = ds[()]
+    index = raw.astype(np.int64)  # uint64 values of 2**63 and above turn negative: still out of range
+    rows_of = {gid: _group_rows(sub) for gid, sub in groups.items()}
+    in_range = True
+    for gid, rows in rows_of.items():
+        if rows is None:
+            continue
+        bad = (index < 0) | (index >= rows)
+        if gids is not None:
+            bad &= gids == gid
+        where = np.flatnonzero(bad)
+        if where.size:
+            more = f" ({where.size} rows in all)" if where.size > 5 else ""
+            problems.error(f"group index out of range for group {gid}", file=path, key=key,
+                           expected=f"values in 0..{rows - 1} (group {gid} has {rows} rows)",
+                           found=f"{raw[where[:5]].tolist()} at rows {where[:5].tolist()}{more}")
+            pop.ok = in_range = False
+    if not in_range or len(groups) != 1 or n == 0:
+        return
+    (gid, rows), = rows_of.items()
+    if rows == n and not _is_identity(index):
+        first = int(np.flatnonzero(index != np.arange(n))[0])
+        problems.warning(
+            "group index of a one-group population is not 0..N-1: libsonata and bluepysnap ignore the index "
+            "and read row i of the group for element i, and Cantata follows the index only when its sampled "
+            "check catches the difference; rewrite the file with 0..N-1 (or drop the index)",
+            file=path, key=key, expected=f"0..{n - 1} (row i of group {gid} for element i)",
+            found=f"row {first} holds {raw[first]}")
 
 
 def _group_datasets(group: h5py.Group) -> dict[str, h5py.Dataset]:

@@ -141,7 +141,7 @@ class PoissonSpikeGenerator:
             trains.append(SpikeTrains.from_arrays(np.concatenate([self._node_ids[i] for i in parts]),
                                                   np.concatenate([self._times[i] for i in parts]),
                                                   population=name))
-        return SpikeTrains.concat(trains).sorted("time")
+        return SpikeTrains.concat(trains).sorted("time", canonical=True)
 
     @property
     def populations(self) -> list[str]:
