@@ -234,7 +234,7 @@ def test_validation_pass_finds_rising_times(monkeypatch, times, rising):
     ids = np.arange(times.size)[::-1].copy()
     trains = SpikeTrains.from_arrays(ids, times, "p")
     assert ("p" in trains._ascending) is rising
-    assert spikes._ascending(times) is rising
+    assert spikes._times_rise(times) is rising
     assert ("p" in trains.select(tstart=0.0)._ascending) is rising
     assert "p" in trains.sorted("time")._ascending and "p" not in trains.sorted("id")._ascending
 

@@ -22,7 +22,6 @@ from h5py import h5s
 from cantata.errors import FormatError
 from cantata.sonata.h5raw import RawExtent, raw_blocks, raw_extent, raw_points, read_raw
 
-
 PathArg = str | PathLike[str]
 IdsArg = int | Sequence[int] | np.ndarray | None
 

@@ -12,13 +12,6 @@ import numpy as np
 import pandas as pd
 
 from cantata.errors import FormatError
-from cantata.sonata.types_table import (
-    empty_types_table,
-    lookup_column,
-    normalize_types_table,
-    read_types_csv,
-)
-
 from cantata.sonata.h5columns import (
     DYNAMICS,
     INDEX_EDGES,
@@ -28,22 +21,28 @@ from cantata.sonata.h5columns import (
     H5Handle,
     IdsArg,
     PathArg,
-    _Column,
-    _Layout,
     _assemble,
+    _Column,
     _constant_dataset,
     _distinct,
     _expand_ranges,
     _identity_dataset,
     _is_identity,
+    _Layout,
     _rank_within,
     _read_rows,
-    _sample_agrees,
     _resolve_codes,
     _resolve_enum,
+    _sample_agrees,
     _scan_columns,
     _series,
     _signed,
+)
+from cantata.sonata.types_table import (
+    empty_types_table,
+    lookup_column,
+    normalize_types_table,
+    read_types_csv,
 )
 
 

@@ -460,13 +460,13 @@ def _sort(ids: np.ndarray, times: np.ndarray, order: str, *, strict: bool = True
     """
     if ids.size < 2 or order == "none":
         return ids, times
-    if _in_order(ids, times, order) if strict or order == "id" else _ascending(times):
+    if _in_order(ids, times, order) if strict or order == "id" else _times_rise(times):
         return ids, times
     index = _sort_index(ids, times, order)
     return ids[index], times[index]
 
 
-def _ascending(times: np.ndarray) -> bool:
+def _times_rise(times: np.ndarray) -> bool:
     """True when no time is below the one before it (block by block, stopping at the first fall)."""
     scan = _TimeScan()
     for start in range(0, times.size, _SCAN_BLOCK):
