@@ -255,3 +255,17 @@ def test_sonata_example_nest_model_files(testdata, tmp_path):
     expected = spike_set([node_of[int(x)] for x in recorder.events["senders"]], recorder.events["times"])
     assert len(expected) > 20
     assert spike_set(*result.spikes.population("internal")) == expected
+
+
+@pytest.mark.parametrize("syn_weight, nsyns, expected", [
+    (2.0, None, [2.0, 2.0, 2.0]),
+    (2.0, np.array([1, 0, 3]), [2.0, 0.0, 6.0]),                         # integer nsyns: one pass
+    (2.0, np.array([1.0, np.nan, 3.0]), [2.0, 2.0, 6.0]),                 # missing nsyns count 1
+    (np.array([1.0, np.nan, 4.0]), np.array([2, 2, 2]), [2.0, 10.0, 8.0]),  # NaN weight takes fallback 5
+    (np.array([1.0, 2.0, 4.0]), 3, [3.0, 6.0, 12.0]),
+])
+def test_scaled_weights(syn_weight, nsyns, expected):
+    from cantata.sim.engines.nest.synapses import _scaled_weights
+
+    got = _scaled_weights(syn_weight, 5.0, nsyns, 3, "edges", None)
+    assert got.dtype == np.float64 and got.tolist() == expected
