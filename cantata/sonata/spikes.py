@@ -18,6 +18,7 @@ import pandas as pd
 from cantata.errors import FormatError
 from cantata.sonata._io import atomic_path
 from cantata.sonata.h5columns import _read_columns_checked, _signed
+from cantata.sonata.spikes_bmtk import BmtkSpikeTrainsNames
 
 __all__ = ["SpikeTrains", "SORTING_ENUM", "normalise_sort_order"]
 
@@ -56,7 +57,7 @@ def normalise_sort_order(value: Any, *, file: PathType | None = None, key: str =
     return _SORT_ALIASES[text]
 
 
-class SpikeTrains:
+class SpikeTrains(BmtkSpikeTrainsNames):
     """Spikes of one or more node populations, kept as columnar numpy arrays.
 
     Build with :meth:`from_arrays`, :meth:`from_dataframe`, :meth:`read` or :meth:`concat`.
@@ -193,8 +194,20 @@ class SpikeTrains:
             ) from None
         return _readonly(ids), _readonly(times)
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """Columns ``population`` (categorical), ``node_ids`` (int64), ``timestamps`` (float64, ms)."""
+    def to_dataframe(self, populations: str | Iterable[str] | None = None, sort_order: Any = None,
+                     with_population_col: bool = True, *, node_ids: Iterable[int] | None = None,
+                     time_window: tuple[float, float] | None = None) -> pd.DataFrame:
+        """Columns ``population`` (categorical), ``node_ids`` (int64), ``timestamps`` (float64, ms).
+
+        Called without arguments: every spike, population by population, in stored order. The
+        optional arguments are BMTK's: ``populations`` (a name or names), ``sort_order``
+        (``"by_time"``/``"by_id"`` sort all rows, populations mixed; None keeps the stored
+        order), ``with_population_col=False`` drops that column, ``node_ids`` and
+        ``time_window=(t0, t1)`` (both ends included) keep only those spikes.
+        """
+        if populations is not None or sort_order is not None or not with_population_col \
+                or node_ids is not None or time_window is not None:
+            return self._bmtk_frame(populations, sort_order, with_population_col, node_ids, time_window)
         names = self.populations
         sizes = np.array([self._data[n][0].size for n in names], dtype=np.int64)
         codes = np.repeat(np.arange(len(names), dtype=np.int32), sizes)
