@@ -167,3 +167,11 @@ def test_crash_keeps_every_flushed_block(net, tmp_path):
     partial = SpikeTrains.read(out / "spikes.partial.h5")
     assert partial.population("cortex")[1].max() <= 20.0
     assert "disk on fire" in (out / "log.txt").read_text()
+
+
+def test_nest_under_mpirun_is_refused(net, monkeypatch):
+    """mpirun sets OMPI_COMM_WORLD_SIZE (PMI_SIZE for MPICH) in every rank: each would run the
+    whole network and write the same files, so the run stops before building."""
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    error = fails(net, net.config, SimulationError, "NEST runs in one process", "2 MPI ranks", "run.n_threads")
+    assert error.key == "target_simulator"

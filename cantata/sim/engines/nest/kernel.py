@@ -8,6 +8,7 @@ from functools import cache
 from types import ModuleType
 
 from cantata.errors import SimulationError
+from cantata.sim.launch import launched_ranks
 
 __all__ = ["MIN_VERSION", "nest_module", "reset_kernel"]
 
@@ -45,6 +46,7 @@ def set_verbosity(nest: ModuleType, quiet: bool) -> None:
 def reset_kernel(*, dt: float, threads: int, seed: int | None, quiet: bool) -> ModuleType:
     """A fresh NEST kernel with the run's resolution, threads and seed."""
     nest = nest_module()
+    _check_one_process(nest)
     nest.ResetKernel()
     set_verbosity(nest, quiet)
     status: dict[str, object] = {"resolution": float(dt), "local_num_threads": int(threads), "print_time": False}
@@ -56,3 +58,17 @@ def reset_kernel(*, dt: float, threads: int, seed: int | None, quiet: bool) -> M
         raise SimulationError(f"NEST rejected the kernel settings: {exc}", key="run",
                               found={k: v for k, v in status.items() if k != "print_time"}) from None
     return nest
+
+
+def _check_one_process(nest: ModuleType) -> None:
+    """Cantata drives NEST in one process (threads, not MPI ranks): under ``mpirun`` each rank
+    would run the whole network again and write the same files."""
+    ranks = launched_ranks()
+    if ranks > 1:
+        build = nest.GetKernelStatus().get("build_info", {})
+        mpi = "with" if build.get("have_mpi") else "without"
+        raise SimulationError(
+            "NEST runs in one process in Cantata", key="target_simulator",
+            expected="one process (cantata run config.json without mpirun); set run.n_threads to use more cores",
+            found=f"{ranks} MPI ranks (this NEST is built {mpi} MPI)",
+        )

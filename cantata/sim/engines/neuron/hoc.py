@@ -17,18 +17,7 @@ from functools import cache
 from typing import Any
 
 from cantata.errors import SimulationError
-
-# Environment variables that MPI launchers set for every rank (Open MPI, MPICH/Hydra, PMIx, Slurm).
-_MPI_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS")
-
-
-def launched_ranks() -> int:
-    """Number of ranks the MPI launcher started, from its environment; 1 outside MPI."""
-    for var in _MPI_SIZE_VARS:
-        value = os.environ.get(var)
-        if value and value.isdigit():
-            return int(value)
-    return 1
+from cantata.sim.launch import launched_ranks
 
 
 @cache
