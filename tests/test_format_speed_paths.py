@@ -327,3 +327,21 @@ def test_nwb_like_hdf5_without_spikes_is_not_read_as_sonata(tmp_path):
         h5.create_group("acquisition")
     with pytest.raises(FormatError, match="NWB"):
         SpikeTrains.read(tmp_path / "x.h5")
+
+
+@pytest.mark.parametrize("bad", [None, "id", "time", "both"])
+def test_validation_with_the_ids_on_a_second_thread(monkeypatch, bad):
+    monkeypatch.setattr(spikes, "_OVERLAP_SPIKES", 1)
+    monkeypatch.setattr(spikes, "_SCAN_BLOCK", 3)
+    ids, times = np.arange(10), np.arange(10) / 2.0
+    if bad in ("id", "both"):
+        ids[7] = -4
+    if bad in ("time", "both"):
+        times[4] = np.inf
+    if bad is None:
+        trains = SpikeTrains.from_arrays(ids, times, "p")
+        assert "p" in trains._ascending and trains.population("p")[0].tolist() == ids.tolist()
+        return
+    with pytest.raises(FormatError, match="negative node id" if bad != "time" else "not finite") as err:
+        SpikeTrains.from_arrays(ids, times, "p")
+    assert err.value.found == ("-4 at position 7" if bad != "time" else "inf at position 4")

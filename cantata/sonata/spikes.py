@@ -7,6 +7,7 @@ spike times (``float64``, ms). Every operation works on whole arrays; nothing lo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -379,16 +380,37 @@ def _check_arrays(
                           expected="float", found=str(times.dtype))
     times = np.ascontiguousarray(times, dtype=np.float64)
     scan = _TimeScan()
-    for start in range(0, ids.size, _SCAN_BLOCK):
-        stop = start + _SCAN_BLOCK
-        if not _ids_in_range(ids[start:stop]):
-            raise _id_error(raw_ids, file=file, key=f"{where}node_ids")
-        if not scan.finite(times[start:stop]):
-            raise _time_error(times, file=file, key=f"{where}timestamps")
+    ids_ok, times_ok = _check_columns(ids, times, scan)
+    if not ids_ok:
+        raise _id_error(raw_ids, file=file, key=f"{where}node_ids")
+    if not times_ok:
+        raise _time_error(times, file=file, key=f"{where}timestamps")
     return ids, times, scan.ascending
 
 
 _SCAN_BLOCK = 1 << 17  # spikes per block of the validation pass (both blocks stay in cache)
+_OVERLAP_SPIKES = 1 << 21  # from this many spikes, the ids are checked on a second thread
+
+
+def _check_columns(ids: np.ndarray, times: np.ndarray, scan: "_TimeScan") -> tuple[bool, bool]:
+    """``(ids in range, times finite)``, ``scan`` recording whether the times rise.
+
+    Both passes are bound by memory speed; for large columns the ids are checked on a worker
+    thread while this one scans the times (numpy releases the GIL; only existing memory is
+    read, so the threads do not contend for page faults).
+    """
+    blocks = range(0, times.size, _SCAN_BLOCK)
+    if ids.size < _OVERLAP_SPIKES:
+        for start in blocks:
+            if not _ids_in_range(ids[start:start + _SCAN_BLOCK]):
+                return False, True
+            if not scan.finite(times[start:start + _SCAN_BLOCK]):
+                return True, False
+        return True, True
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ids_job = pool.submit(_ids_in_range, ids)
+        times_ok = all(scan.finite(times[start:start + _SCAN_BLOCK]) for start in blocks)
+        return ids_job.result(), times_ok
 
 
 def _ids_in_range(block: np.ndarray) -> bool:
