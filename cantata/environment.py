@@ -217,7 +217,8 @@ def parse_report_vars(value: Any, flag: str = "--report-vars") -> list[str]:
     for name in names:
         if not _VARIABLE.match(name):
             raise ConfigError("bad variable name", key=flag,
-                              expected="comma-separated names such as v,cai", found=value if isinstance(value, str) else name)
+                              expected="comma-separated names such as v,cai",
+                              found=value if isinstance(value, str) else name)
     return list(dict.fromkeys(names))
 
 

@@ -94,7 +94,8 @@ def population_rates(source: Source, *, group_by: str | None = None, circuit=Non
         values = np.empty(len(table), dtype=object)
         for name, rows in table.groupby("population").indices.items():
             pop = circuit.nodes[name]
-            values[rows] = pop.get_attribute(group_by, table["node_id"].to_numpy()[rows]) if pop.has_attribute(group_by) else None
+            ids = table["node_id"].to_numpy()[rows]
+            values[rows] = pop.get_attribute(group_by, ids) if pop.has_attribute(group_by) else None
         table[group_by] = values
         keys.append(group_by)
     grouped = table.groupby(keys, dropna=False)["rate"]

@@ -56,7 +56,9 @@ def load_spikes(source: Source) -> SpikeTrains:
     return SpikeTrains.read(path)
 
 
-def report_file(config: SonataConfig, report: str | None = None, *, modules=("membrane_report", "multimeter_report")) -> Path:
+def report_file(
+    config: SonataConfig, report: str | None = None, *, modules=("membrane_report", "multimeter_report")
+) -> Path:
     """Path of a frame report named by a config (the only one of its kind if ``report`` is None)."""
     reports = {
         name: block for name, block in config.reports.items() if block.get("module") in modules

@@ -13,14 +13,12 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Self
 
-
 from cantata.errors import FormatError
+from cantata.sonata.h5columns import H5Handle, PathArg, population_names
+from cantata.sonata.populations import EdgePopulation, NodePopulation
 from cantata.sonata.types_table import (
     read_types_csv,
 )
-
-from cantata.sonata.h5columns import H5Handle, PathArg, population_names
-from cantata.sonata.populations import EdgePopulation, NodePopulation
 
 __all__ = [
     "Circuit",

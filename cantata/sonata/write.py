@@ -20,8 +20,8 @@ from cantata.errors import BuildError
 from cantata.sonata._io import atomic_path
 from cantata.sonata.write_columns import (
     FilePath,
-    check_id_range,
     check_compression,
+    check_id_range,
     check_name,
     columns_dict,
     count_arg,
