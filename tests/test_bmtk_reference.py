@@ -47,9 +47,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def start_bmtk(script: str, config: Path, output: Path) -> subprocess.Popen[str]:
-    """Start BMTK (``run_pointnet.py`` / ``run_bionet.py``) on ``config`` in the background."""
-    return subprocess.Popen([str(peer_python()), str(HELPERS / script), str(config), str(output)],
+def start_bmtk(engine: str, config: Path, output: Path) -> subprocess.Popen[str]:
+    """Start BMTK's ``engine`` (``pointnet`` / ``bionet``) on ``config`` in the background."""
+    return subprocess.Popen([str(peer_python()), str(HELPERS / "run_bmtk.py"), engine, str(config), str(output)],
                             cwd=config.parent, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
@@ -62,8 +62,8 @@ def finish_bmtk(proc: subprocess.Popen[str], output: Path, timeout: float = 300)
     return output
 
 
-def run_bmtk(script: str, config: Path, output: Path) -> Path:
-    return finish_bmtk(start_bmtk(script, config, output), output)
+def run_bmtk(engine: str, config: Path, output: Path) -> Path:
+    return finish_bmtk(start_bmtk(engine, config, output), output)
 
 
 def run_cantata_nest(config: Path, output: Path) -> Path:
@@ -129,7 +129,7 @@ def test_bmtk_runner_refuses_folders_it_could_delete(testdata: Path, tmp_path: P
     }
     before = sorted(p.name for p in (testdata / "sonata-examples/300_intfire").iterdir())
     for name, (config, output, message) in cases.items():
-        proc = start_bmtk("run_pointnet.py", config, output)
+        proc = start_bmtk("pointnet", config, output)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode != 0 and message in err, f"{name}: {proc.returncode}\n{err[-1500:]}"
     assert (tmp_path / "network" / "cortex_nodes.h5").is_file() and not (tmp_path / "sub").exists()
@@ -147,7 +147,7 @@ def test_pointnet_network_matches_bmtk(tmp_path: Path) -> None:
     edges, a three-pulse current clamp and a V_m report: every spike identical (within float
     noise); V_m within BMTK's 3-decimal ascii rounding on the samples both have."""
     model = write_pointnet_model(tmp_path, glif=True, plastic=True)
-    bmtk = start_bmtk("run_pointnet.py", model.config, tmp_path / "out_bmtk")
+    bmtk = start_bmtk("pointnet", model.config, tmp_path / "out_bmtk")
     ours = run_cantata_nest(model.config, tmp_path / "out_cantata")
     bmtk_out = finish_bmtk(bmtk, tmp_path / "out_bmtk")
     spikes = assert_same_spikes(bmtk_out, ours, "cortex")
@@ -180,7 +180,7 @@ def test_pointnet_offgrid_input_spikes_match_bmtk(tmp_path: Path) -> None:
     assert np.any(np.abs(times / model.dt - np.round(times / model.dt)) > 1e-6)
     SpikeTrains.from_arrays(rng.integers(0, 12, times.size), times, "input").write_h5(
         tmp_path / "input_spikes.h5", overwrite=True)
-    bmtk = start_bmtk("run_pointnet.py", model.config, tmp_path / "out_bmtk")  # BMTK: no flag needed
+    bmtk = start_bmtk("pointnet", model.config, tmp_path / "out_bmtk")  # BMTK: no flag needed
     config = json.loads(model.config.read_text())
     config["run"]["allow_offgrid_spikes"] = True
     ours_config = tmp_path / "config_offgrid.json"
@@ -202,7 +202,7 @@ def parrot_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """BMTK's run of the relay model with ``use_parrot_neurons: true`` (and its folder)."""
     root = tmp_path_factory.mktemp("parrots")
     model = write_relay_model(root, RELAY_TIMES, input_block={"use_parrot_neurons": True})
-    return root, run_bmtk("run_pointnet.py", model.config, root / "out_bmtk")
+    return root, run_bmtk("pointnet", model.config, root / "out_bmtk")
 
 
 @nest_mark
@@ -235,7 +235,7 @@ def test_bionet_preset_synapses_match_bmtk(testdata: Path, tmp_path: Path, peer_
     the cells, a current step: same spikes within float noise, soma v within float32 storage
     once BMTK's one-row lag is undone."""
     model = write_bionet_model(tmp_path, testdata, peer_vecevent, biophysics=biophysics)
-    bmtk = start_bmtk("run_bionet.py", model.config, tmp_path / "out_bmtk")
+    bmtk = start_bmtk("bionet", model.config, tmp_path / "out_bmtk")
     ours = run_cantata_cli(model.config, tmp_path / "out_cantata")
     bmtk_out = finish_bmtk(bmtk, tmp_path / "out_bmtk")
     spikes = assert_same_spikes(bmtk_out, ours, "cortex")
@@ -268,7 +268,7 @@ def test_300_intfire_matches_bmtk(testdata: Path, tmp_path: Path, mechanisms: Pa
     flat["node_sets_file"] = str(folder / "node_sets.json")
     config = tmp_path / "config.json"
     config.write_text(json.dumps(flat, indent=1))
-    bmtk = start_bmtk("run_bionet.py", config, tmp_path / "out_bmtk")
+    bmtk = start_bmtk("bionet", config, tmp_path / "out_bmtk")
     ours = run_cantata_cli(folder / "config.json", tmp_path / "out_cantata")
     spikes = assert_same_spikes(finish_bmtk(bmtk, tmp_path / "out_bmtk"), ours, "v1")
     assert sum(t.size for t in spikes.values()) == 4322
