@@ -20,7 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PEERS_DIR = REPO / ".venv-peers"
 #: What the peers' environment holds. BMTK's PyPI name is ``bmtk``; BMTK breaks on pandas 3.
-REQUIREMENTS: tuple[str, ...] = ("bmtk", "pandas>=2.3,<3", "neuron", "nest-simulator")
+#: NetPyNE is the reference for the declarative specs (``cantata.specs``).
+REQUIREMENTS: tuple[str, ...] = ("bmtk", "pandas>=2.3,<3", "neuron", "nest-simulator", "netpyne")
 STAMP_NAME = ".cantata-peers.json"
 
 
@@ -75,7 +76,7 @@ def installed_versions(root: Path = PEERS_DIR) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json\n"
         "out = {}\n"
-        "for name in ('bmtk', 'pandas', 'numpy', 'h5py', 'neuron', 'nest-simulator'):\n"
+        "for name in ('bmtk', 'netpyne', 'pandas', 'numpy', 'h5py', 'neuron', 'nest-simulator'):\n"
         "    try: out[name] = m.version(name)\n"
         "    except m.PackageNotFoundError: pass\n"
         "print(json.dumps(out))\n"
