@@ -66,7 +66,7 @@ def write_network(root: Path, *, n_exc: int = 24, n_inh: int = 8, n_input: int =
     (comps / "point").mkdir(parents=True, exist_ok=True)
     (comps / "synapses").mkdir(parents=True, exist_ok=True)
     net.mkdir(exist_ok=True)
-    for tid, (name, params) in TYPES.items():
+    for name, params in TYPES.values():
         (comps / "point" / f"{name}.json").write_text(json.dumps(params))
     (comps / "synapses" / "static.json").write_text("{}")
     edge_models = edge_models or {}

@@ -115,7 +115,7 @@ class DumpedDataset:
     type: str
     shape: tuple[int, ...] | None
     values: list = field(default_factory=list)
-    attrs: dict[str, "DumpedDataset"] = field(default_factory=dict)
+    attrs: dict[str, DumpedDataset] = field(default_factory=dict)
 
     def array(self) -> np.ndarray:
         if self.type.startswith("H5T_STRING"):

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.spec import PEERS_ENV, Pair, Scenario
 from benchmarks.scripts import counts_within, modules_missing, script_side
+from benchmarks.spec import PEERS_ENV, Pair, Scenario
 
 CHECKS = ("n_nodes", "n_edges")
 PHASES = ("nodes", "build", "save", "total")

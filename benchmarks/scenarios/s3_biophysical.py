@@ -19,8 +19,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from benchmarks.spec import PEERS_ENV, Pair, Scenario
 from benchmarks.scripts import counts_within, modules_missing, script_side
+from benchmarks.spec import PEERS_ENV, Pair, Scenario
 
 #: The scripts, by side (written with the NEURON engine, cantata/sim/engines/neuron).
 CANTATA, BMTK = "benchmarks.neuron_300", "benchmarks.neuron_300_bmtk"

@@ -66,7 +66,7 @@ class Circuit:
         self.edges: dict[str, EdgePopulation] = _PopulationDict("edge", dict(edges or {}))
 
     @classmethod
-    def from_config(cls, config: Any) -> "Circuit":
+    def from_config(cls, config: Any) -> Circuit:
         """Open the networks of a SonataConfig (or of a config file path).
 
         Uses ``config.nodes`` / ``config.edges``: lists of ``{"nodes_file", "node_types_file",
@@ -83,7 +83,7 @@ class Circuit:
         cls,
         nodes: Iterable[Any] = (),
         edges: Iterable[Any] = (),
-    ) -> "Circuit":
+    ) -> Circuit:
         """Open populations from files.
 
         Each item is ``(h5, csv)`` (csv may be None), a bare h5 path, or a config-style dict

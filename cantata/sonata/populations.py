@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, Callable, Self
+from typing import Any, Self
 
 import h5py
 import numpy as np
@@ -225,7 +225,7 @@ class _Population:
         out: dict[str, np.ndarray] = {}
         for name in sorted(self.dynamics_param_names):
             holders = {g: cols[name] for g, cols in self._dynamics.items() if name in cols}
-            parts, _ = self._gather(lambda g: holders.get(g), rows, resolve=True)
+            parts, _ = self._gather(holders.get, rows, resolve=True)
             dtypes = [col.out_dtype for col in holders.values()]
             out[name] = _assemble(n, parts, dtypes, self._trailing_shape(holders.values()), self, name)
         return out

@@ -273,7 +273,7 @@ class FrameReportWriter:
         self._file.close()
         self._closed = True
 
-    def __enter__(self) -> "FrameReportWriter":
+    def __enter__(self) -> FrameReportWriter:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -369,7 +369,7 @@ class FrameReport:
         self._populations: dict[str, FramePopulation] = {}
 
     @classmethod
-    def open(cls, path: PathType) -> "FrameReport":
+    def open(cls, path: PathType) -> FrameReport:
         """Open a report file."""
         return cls(path)
 
@@ -378,7 +378,7 @@ class FrameReport:
         """Population groups under ``/report`` (some test files hold empty placeholder groups)."""
         return [k for k, v in self._report.items() if isinstance(v, h5py.Group)]
 
-    def __getitem__(self, population: str) -> "FramePopulation":
+    def __getitem__(self, population: str) -> FramePopulation:
         if population not in self._populations:
             group = self._report.get(population)
             if not isinstance(group, h5py.Group):
@@ -400,7 +400,7 @@ class FrameReport:
         """Close the HDF5 file; populations read from it can no longer read data."""
         self._file.close()
 
-    def __enter__(self) -> "FrameReport":
+    def __enter__(self) -> FrameReport:
         return self
 
     def __exit__(self, *exc: Any) -> None:

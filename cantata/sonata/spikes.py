@@ -78,7 +78,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
     @classmethod
     def _from_checked(
         cls, data: dict[str, tuple[np.ndarray, np.ndarray]], ascending: Iterable[str] = ()
-    ) -> "SpikeTrains":
+    ) -> SpikeTrains:
         """Wrap arrays already validated as (int64 ids >= 0, finite float64 times);
         ``ascending``: the populations whose times are known never to decrease."""
         out = cls()
@@ -90,7 +90,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
     @classmethod
     def from_arrays(
         cls, node_ids: Any, timestamps: Any, population: str | Iterable[str] = DEFAULT_POPULATION
-    ) -> "SpikeTrains":
+    ) -> SpikeTrains:
         """Spikes from parallel arrays of node ids and times (ms).
 
         ``population`` is one name for all spikes, or an array of names, one per spike.
@@ -108,7 +108,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         return cls._from_checked(data, data if ascending else ())
 
     @classmethod
-    def from_dataframe(cls, frame: pd.DataFrame, *, default_population: str = DEFAULT_POPULATION) -> "SpikeTrains":
+    def from_dataframe(cls, frame: pd.DataFrame, *, default_population: str = DEFAULT_POPULATION) -> SpikeTrains:
         """Spikes from a dataframe with columns ``node_ids``, ``timestamps`` and optionally ``population``."""
         missing = [c for c in ("node_ids", "timestamps") if c not in frame.columns]
         if missing:
@@ -123,7 +123,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         return cls.from_arrays(ids, times, frame["population"].astype(str).to_numpy(dtype=object))
 
     @classmethod
-    def concat(cls, trains: Iterable["SpikeTrains"]) -> "SpikeTrains":
+    def concat(cls, trains: Iterable[SpikeTrains]) -> SpikeTrains:
         """All spikes of ``trains``; spikes of a population named in several are appended in order."""
         trains = list(trains)
         parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -140,7 +140,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         return cls._from_checked(merged, single)
 
     @classmethod
-    def read(cls, path: PathType, *, default_population: str | None = None) -> "SpikeTrains":
+    def read(cls, path: PathType, *, default_population: str | None = None) -> SpikeTrains:
         """Read a SONATA spike file: HDF5 (``/spikes/<pop>`` or legacy ``/spikes/gids``) or CSV.
 
         The format is found from the content, not the suffix. Spikes with no population in the
@@ -230,7 +230,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         return pd.concat(frames, ignore_index=True)
 
     # -- transformations ------------------------------------------------------------------
-    def sorted(self, by: str | None = "time", *, canonical: bool = False) -> "SpikeTrains":
+    def sorted(self, by: str | None = "time", *, canonical: bool = False) -> SpikeTrains:
         """Spikes of each population sorted by ``"time"``, ``"id"`` (ties by time) or ``"none"``.
 
         ``"time"`` is the SONATA ``by_time`` order: times never decrease. Spikes already in that
@@ -253,7 +253,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         node_ids: Iterable[int] | None = None,
         tstart: float | None = None,
         tstop: float | None = None,
-    ) -> "SpikeTrains":
+    ) -> SpikeTrains:
         """Spikes of the given populations and node ids with ``tstart <= t < tstop`` (None = no limit)."""
         if population is None:
             names = self.populations
@@ -277,7 +277,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
         out._ascending = self._ascending & set(out._data)  # a mask keeps the order
         return out
 
-    def difference(self, other: "SpikeTrains", atol: float = 1e-9) -> str | None:
+    def difference(self, other: SpikeTrains, atol: float = 1e-9) -> str | None:
         """Describe the first difference from ``other`` (times compared within ``atol`` ms), or None."""
         if sorted(self.populations) != sorted(other.populations):
             return f"populations differ: {sorted(self.populations)} vs {sorted(other.populations)}"
@@ -298,7 +298,7 @@ class SpikeTrains(BmtkSpikeTrainsNames):
                         f"vs {float(times_b[i])!r} ms (max difference {diff.max():.3g} ms > atol {atol:g})")
         return None
 
-    def is_close(self, other: "SpikeTrains", atol: float = 1e-9) -> bool:
+    def is_close(self, other: SpikeTrains, atol: float = 1e-9) -> bool:
         """True when both hold the same populations, node ids and spike counts, times within ``atol`` ms."""
         return self.difference(other, atol) is None
 
@@ -392,7 +392,7 @@ _SCAN_BLOCK = 1 << 17  # spikes per block of the validation pass (both blocks st
 _OVERLAP_SPIKES = 1 << 21  # from this many spikes, the ids are checked on a second thread
 
 
-def _check_columns(ids: np.ndarray, times: np.ndarray, scan: "_TimeScan") -> tuple[bool, bool]:
+def _check_columns(ids: np.ndarray, times: np.ndarray, scan: _TimeScan) -> tuple[bool, bool]:
     """``(ids in range, times finite)``, ``scan`` recording whether the times rise.
 
     Both passes are bound by memory speed; for large columns the ids are checked on a worker

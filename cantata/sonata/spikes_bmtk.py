@@ -28,7 +28,7 @@ class BmtkSpikeTrainsNames:
     """
 
     @classmethod
-    def load(cls, path: PathType, file_type: str | None = None, **kwargs: Any) -> "SpikeTrains":
+    def load(cls, path: PathType, file_type: str | None = None, **kwargs: Any) -> SpikeTrains:
         """BMTK's ``SpikeTrains.load``: a SONATA HDF5, CSV or NWB spike file.
 
         The format is found from the content; a ``file_type`` (``"h5"``/``"sonata"``,
@@ -48,17 +48,17 @@ class BmtkSpikeTrainsNames:
         return trains if wanted is None else trains.select(wanted)
 
     @classmethod
-    def from_sonata(cls, path: PathType, **kwargs: Any) -> "SpikeTrains":
+    def from_sonata(cls, path: PathType, **kwargs: Any) -> SpikeTrains:
         """BMTK's ``SpikeTrains.from_sonata``: :meth:`load` of a SONATA HDF5 spike file."""
         return cls.load(path, "sonata", **kwargs)
 
     @classmethod
-    def from_csv(cls, path: PathType, **kwargs: Any) -> "SpikeTrains":
+    def from_csv(cls, path: PathType, **kwargs: Any) -> SpikeTrains:
         """BMTK's ``SpikeTrains.from_csv``: :meth:`load` of a spike CSV."""
         return cls.load(path, "csv", **kwargs)
 
     @classmethod
-    def from_nwb(cls, path: PathType, **kwargs: Any) -> "SpikeTrains":
+    def from_nwb(cls, path: PathType, **kwargs: Any) -> SpikeTrains:
         """BMTK's ``SpikeTrains.from_nwb``: :meth:`load` of an NWB file's units table."""
         return cls.load(path, "nwb", **kwargs)
 
@@ -125,7 +125,7 @@ class BmtkSpikeTrainsNames:
         return self.write_csv(path, sort_by=_bmtk_order(sort_order, "time"),
                               overwrite=_bmtk_overwrite(mode, overwrite, path))
 
-    def is_equal(self, other: "SpikeTrains", populations: str | Iterable[str] | None = None,
+    def is_equal(self, other: SpikeTrains, populations: str | Iterable[str] | None = None,
                  err: float = 0.00001, time_window: tuple[float, float] | None = None) -> bool:
         """BMTK's ``is_equal``: the same spikes (any order), times within ``err`` ms.
 
@@ -183,7 +183,7 @@ class BmtkSpikeTrainsNames:
         return names
 
     def _bmtk_subset(self, populations: str | Iterable[str] | None, node_ids: Iterable[int] | None,
-                     time_window: tuple[float, float] | None) -> "SpikeTrains":
+                     time_window: tuple[float, float] | None) -> SpikeTrains:
         """The spikes of ``populations`` and ``node_ids`` with ``t0 <= t <= t1`` (BMTK's
         inclusive window)."""
         subset = self.select(self._bmtk_names(populations), node_ids)
