@@ -20,6 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
@@ -114,6 +115,10 @@ class Engine(ABC):
 
     def finalize(self) -> None:
         """Release the simulator; called after the last block and after errors."""
+
+    def written_files(self) -> list[Path]:
+        """Files the engine wrote itself in :meth:`finalize` (rates files, ...), for the run's result."""
+        return []
 
     @property
     def is_output_rank(self) -> bool:

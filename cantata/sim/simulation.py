@@ -232,6 +232,7 @@ class Simulation:
             elapsed = progress.done()
             self.engine.finalize()
             files = self.spike_output.write() if self.engine.is_output_rank else []
+            files += self.engine.written_files()
             for module in [*self.inputs, *self.reports]:
                 files += module.finalize(self)
         except BaseException as exc:

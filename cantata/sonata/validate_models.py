@@ -1,10 +1,11 @@
 """Validation stage 3c: model files a population refers to.
 
 * ``dynamics_params`` JSON files named by node types are looked up in
-  ``point_neuron_models_dir`` (``point_process``/``point_neuron`` nodes) or
+  ``point_neuron_models_dir`` (``point_process``/``point_neuron`` nodes),
+  ``population_models_dir`` (PopNet ``population`` nodes) or
   ``biophysical_neuron_models_dir`` (other non-virtual nodes), those named by edge types in
   ``synaptic_models_dir``; a missing file is an error, as the engines refuse to build then.
-* Biophysical nodes (other than ``hoc:`` templates, which build their own shape) need a
+* Biophysical nodes (other than ``hoc:`` and ``netpyne:`` templates, which build their own shape) need a
   morphology: ``<morphologies_dir>/<name>`` with or without ``.swc``, or the BBP
   ``alternate_morphologies`` folders (``.asc``, ``.h5``).
 
@@ -48,10 +49,11 @@ def check_node_models(pop: NodePopulation, layout: H5Population, props: dict[str
         tid = int(row[type_col])
         dynamics = _text(row.get("dynamics_params"))
         if dynamics is not None and not dynamics.startswith("{"):
-            folder = "point_neuron_models_dir" if model_type in POINT_TYPES else "biophysical_neuron_models_dir"
+            folder = "point_neuron_models_dir" if model_type in POINT_TYPES else (
+                "population_models_dir" if model_type == "population" else "biophysical_neuron_models_dir")
             files[folder].append((tid, dynamics))
         template = _text(row.get("model_template")) or ""
-        if model_type == "biophysical" and not template.startswith("hoc:"):
+        if model_type == "biophysical" and not template.startswith(("hoc:", "netpyne:")):
             name = _text(row.get("morphology"))
             if name is None:
                 unshaped.append(tid)
