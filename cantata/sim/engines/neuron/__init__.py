@@ -22,6 +22,7 @@ User extensions::
 from __future__ import annotations
 
 from cantata.sim.engines.neuron import modules as _modules  # noqa: F401  (registers modules)
+from cantata.sim.engines.neuron import rule_cells as _rule_cells  # noqa: F401  (netpyne: cells)
 from cantata.sim.engines.neuron.cells import CellContext, cell_model, model_processing
 from cantata.sim.engines.neuron.synapses import synapse_model
 from cantata.sim.registry import EngineSpec, register_engine
@@ -39,7 +40,7 @@ SPEC = register_engine(EngineSpec(
     name="neuron",
     load=_load,
     simulators=("NEURON", "bionet", "CORENEURON"),
-    template_prefixes=("nml", "ctdb", "hoc", "nrn"),
+    template_prefixes=("nml", "ctdb", "hoc", "nrn", "netpyne"),
     model_types=("biophysical", "point_process"),
     description="NEURON: biophysical and artificial cells (neuron >= 9)",
 ))

@@ -37,6 +37,8 @@ SECONDS_PARAMS = {
     "IntFire4": ("taue", "taui1", "taui2", "taum"),
 }
 _IGNORED_POINT_KEYS = frozenset({"type", "level_of_detail", "comment", "notes", "name"})
+#: Directives of biophysical templates that build their own sections (no morphology file).
+TEMPLATES_WITHOUT_MORPHOLOGY: set[str] = {"hoc"}
 
 
 @dataclass
@@ -235,7 +237,8 @@ def _wrap_hoc(ctx: CellContext, hobj: Any) -> BiophysicalCell:
 
 def _finish_biophysical(cell: BiophysicalCell, ctx: CellContext) -> None:
     dL = float(ctx.attributes.get("dL", ctx.dL) or ctx.dL)
-    morph.set_nseg(cell.sections, dL)
+    if not getattr(cell, "keeps_nseg", False):  # rule cells (netpyne:) set their own nseg
+        morph.set_nseg(cell.sections, dL)
     if cell.layout_key is None:
         cell.layout_key = ("hoc", ctx.population, ctx.node_id)
     else:

@@ -179,7 +179,7 @@ class NeuronNetwork:
         if overrides:
             params = {**(params or {}), **overrides}
         morphology = None
-        if model_type == "biophysical" and directive != "hoc":
+        if model_type == "biophysical" and directive not in cellmod.TEMPLATES_WITHOUT_MORPHOLOGY:
             if "morphology" not in attrs:
                 raise SimulationError(f"{who} has no morphology attribute", key="morphology",
                                       file=pop.types_file or pop.path)

@@ -1,0 +1,130 @@
+"""``simConfig``: run settings, conditions, recording; the options Cantata does not implement
+are refused (if they change the model) or warned about (outputs and plots)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from cantata.sim.engines.neuron.rule_cells import section_kinds
+from cantata.specs.checks import fail, integer, mapping, number, warn
+from cantata.specs.dicts import undotify
+from cantata.specs.model import COMPARTMENT, Population, Trace
+from cantata.specs.params import SIM_DEFAULTS
+from cantata.specs.selection import CellTable
+
+#: Options that change the model: refused unless left at NetPyNE's default.
+MODEL_OPTIONS = ("cvode_active", "coreneuron", "gpu", "createNEURONObj", "addSynMechs", "use_fast_imem",
+                 "dump_coreneuron_model")
+#: Outputs and plots Cantata does not produce: a warning when asked for.
+OUTPUT_OPTIONS = ("recordLFP", "recordDipole", "recordDipolesHNN", "saveLFPCells", "saveLFPPops",
+                  "saveDipoleCells", "saveDipolePops", "saveIMembrane", "recordStim", "savePickle", "saveJson",
+                  "saveMat", "saveCSV", "saveDpk", "saveHDF5", "saveDat", "backupCfgFile",
+                  "recordCellsSpikes", "timestampFilename")
+HPARAMS = ("celsius", "v_init", "clamp_resist")
+TRACE_KEYS = ("sec", "loc", "var", "mech", "conds")
+
+
+def run_settings(cfg: Any) -> tuple[dict[str, Any], dict[str, float], float, dict[str, int]]:
+    """``run`` block, ``conditions`` block, record step and seeds, after checking every option."""
+    for name in MODEL_OPTIONS:
+        if cfg.get(name, SIM_DEFAULTS[name]) != SIM_DEFAULTS[name]:
+            fail("not supported by cantata.specs", f"simConfig.{name}", expected=SIM_DEFAULTS[name],
+                 found=cfg.get(name))
+    for name in OUTPUT_OPTIONS:
+        if undotify(cfg.get(name, SIM_DEFAULTS[name])) not in (SIM_DEFAULTS[name], None, False, [], {}):
+            warn(f"simConfig.{name} is not produced by cantata.specs (its outputs are SONATA spikes and "
+                 f"membrane reports, and simData in memory)")
+    duration = number(cfg.duration, "simConfig.duration", positive=True)
+    tstop = cfg.get("tstop", SIM_DEFAULTS["tstop"])
+    if tstop != SIM_DEFAULTS["tstop"] and tstop != duration:
+        fail("NetPyNE runs for simConfig.duration; set duration (tstop is only its alias)", "simConfig.tstop",
+             expected=duration, found=tstop)
+    dt = number(cfg.dt, "simConfig.dt", positive=True)
+    step = number(cfg.recordStep, "simConfig.recordStep", positive=True)
+    if abs(step / dt - round(step / dt)) > 1e-9 * max(1.0, step / dt):
+        fail("recordStep must be a whole multiple of dt", "simConfig.recordStep", expected=f"a multiple of {dt}",
+             found=step)
+    hparams = mapping(cfg.hParams, "simConfig.hParams")
+    for name in hparams:
+        if name not in HPARAMS:
+            fail("unsupported NEURON global", f"simConfig.hParams.{name}", expected=f"one of {list(HPARAMS)}",
+                 found=name)
+    conditions = {"celsius": number(hparams.get("celsius", 6.3), "simConfig.hParams.celsius"),
+                  "v_init": number(hparams.get("v_init", -65.0), "simConfig.hParams.v_init")}
+    seeds = {**SIM_DEFAULTS["seeds"], **mapping(cfg.seeds, "simConfig.seeds")}
+    seeds = {k: integer(v, f"simConfig.seeds.{k}") for k, v in seeds.items()}
+    run = {"tstart": 0.0, "tstop": duration, "dt": dt}
+    return run, conditions, step, seeds
+
+
+def traces(cfg: Any, table: CellTable, pops: Mapping[str, Population]) -> list[Trace]:
+    """``recordTraces`` on the ``recordCells``: one membrane report per trace."""
+    wanted = recorded_cells(cfg.recordCells, table, "simConfig.recordCells")
+    out = []
+    for label, spec in mapping(cfg.recordTraces, "simConfig.recordTraces").items():
+        key = f"simConfig.recordTraces[{label!r}]"
+        spec = undotify(mapping(spec, key))
+        for name in spec:
+            if name not in TRACE_KEYS:
+                fail("only section and density-mechanism variables can be recorded in this version",
+                     f"{key}.{name}", expected=f"keys among {list(TRACE_KEYS)}", found=name)
+        if "var" not in spec:
+            fail("missing var", f"{key}.var", expected="a variable name such as 'v'")
+        variable = spec["var"] if "mech" not in spec else f"{spec['var']}_{spec['mech']}"
+        gids = wanted
+        if spec.get("conds"):
+            gids = np.intersect1d(gids, table.select(spec["conds"], f"{key}.conds"))
+        nodes: dict[str, np.ndarray] = {}
+        for index in np.unique(table.pop_index[gids]).tolist():
+            pop = table.pops[index]
+            cells = gids[table.pop_index[gids] == index]
+            if pop.kind != COMPARTMENT:
+                continue  # NetPyNE records nothing on cells without the section
+            _check_soma(pop, spec, key)
+            nodes[pop.label] = cells - pop.first_gid
+        if nodes:
+            out.append(Trace(label=str(label), variable=variable, nodes=nodes))
+    return out
+
+
+def _check_soma(pop: Population, spec: Mapping[str, Any], key: str) -> None:
+    assert pop.rule is not None
+    names = list(pop.rule["secs"])
+    kinds = section_kinds(pop.rule["secs"])
+    sec = spec.get("sec")
+    loc = spec.get("loc", 0.5)
+    if sec not in names or kinds[names.index(sec)] != "soma" or kinds.count("soma") != 1 or loc != 0.5:
+        fail("traces are recorded at the middle of the soma in this version", key,
+             expected=f"sec {names[kinds.index('soma')]!r}, loc 0.5 (cell type {pop.cell_type!r})",
+             found={"sec": sec, "loc": loc})
+
+
+def recorded_cells(value: Any, table: CellTable, key: str) -> np.ndarray:
+    """Gids named by ``recordCells``: gids, population labels, ``'all'``, ``(pop, index)`` or
+    ``(pop, [indices])``."""
+    value = undotify(value)
+    items = value if isinstance(value, list) else [value]
+    out: list[np.ndarray] = []
+    labels = {p.label: p for p in table.pops}
+    for item in items:
+        if item == "all" or item == "allCells":
+            out.append(np.arange(table.size))
+        elif isinstance(item, str) and item in labels:
+            out.append(labels[item].gids)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not 0 <= item < table.size:
+                fail("no cell with this gid", key, expected=f"0..{table.size - 1}", found=item)
+            out.append(np.array([item]))
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and item[0] in labels:
+            pop = labels[item[0]]
+            index = np.atleast_1d(np.asarray(item[1], dtype=np.int64))
+            if index.size and (index.min() < 0 or index.max() >= pop.size):
+                fail(f"population {pop.label!r} has {pop.size} cells", key, found=item)
+            out.append(pop.first_gid + index)
+        else:
+            fail("cannot tell which cells to record", key,
+                 expected="gids, population labels, 'all', (pop, index) or (pop, [indices])", found=item)
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)

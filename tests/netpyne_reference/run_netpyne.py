@@ -1,0 +1,95 @@
+"""Run a NetPyNE model (netParams + simConfig given as JSON) with NetPyNE and dump what it built.
+
+Run by the peers' interpreter (``.venv-peers/bin/python``), not by Cantata's:
+``python run_netpyne.py SPEC_JSON OUTPUT_JSON MECH_CACHE``. SPEC_JSON holds ``{"netParams": {...},
+"simConfig": {...}}`` (plain dicts; tuples in ``recordCells`` may be lists). OUTPUT_JSON gets
+the spikes (``spkt``, ``spkid``), every connection as NetPyNE made it (post gid, pre gid or
+``"NetStim"``, weight, delay, sec, loc, synMech, label), the population gids and the recorded
+traces. Nothing else is written: NetPyNE's own saving is switched off.
+
+NEURON has no built-in ``VecStim``; NetPyNE users compile ``vecevent.mod``. The one shipped with
+BMTK (in the peers' environment) is compiled once with the peers' ``nrnivmodl`` into
+MECH_CACHE (reused while the file and NEURON's version are unchanged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def vecstim_library(cache: Path) -> Path:
+    """A folder with ``vecevent.mod`` compiled by this environment's nrnivmodl."""
+    import neuron
+
+    spec = importlib.util.find_spec("bmtk")
+    assert spec is not None and spec.submodule_search_locations, "bmtk is needed for vecevent.mod"
+    mod = Path(spec.submodule_search_locations[0]) / "utils/scripts/bionet/mechanisms/modfiles/vecevent.mod"
+    key = hashlib.sha256(mod.read_bytes() + neuron.__version__.encode()).hexdigest()[:16]
+    folder = cache / f"vecstim-{key}"
+    if not (folder / "x86_64").is_dir():
+        work = cache / f".build-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        shutil.copy(mod, work)
+        nrnivmodl = Path(sys.executable).parent / "nrnivmodl"
+        proc = subprocess.run([str(nrnivmodl), "."], cwd=work, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"nrnivmodl failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        try:
+            os.replace(work, folder)
+        except OSError:  # built meanwhile by another run
+            shutil.rmtree(work, ignore_errors=True)
+    return folder
+
+
+def main(spec_path: str, output_path: str, cache: str) -> int:
+    with open(spec_path) as f:
+        spec = json.load(f)
+    import neuron
+    from neuron import h
+
+    if not hasattr(h, "VecStim"):
+        neuron.load_mechanisms(str(vecstim_library(Path(cache))))
+    from netpyne import sim, specs
+
+    net = specs.NetParams(spec["netParams"])
+    cfg = specs.SimConfig(spec["simConfig"])
+    cfg.recordCells = [tuple(c) if isinstance(c, list) else c for c in cfg.recordCells]
+    cfg.progressBar = 0
+    cfg.saveJson = cfg.savePickle = False
+    cfg.analysis = {}
+    sim.create(netParams=net, simConfig=cfg)
+    sim.simulate()
+    conns = []
+    for cell in sim.net.cells:
+        for c in cell.conns:
+            conns.append({"post": cell.gid, "pre": c["preGid"], "weight": float(c["weight"]),
+                          "delay": float(c["delay"]), "sec": c.get("sec"), "loc": c.get("loc"),
+                          "synMech": c.get("synMech"), "label": c.get("label"),
+                          "source": c.get("preLabel")})
+    traces = {}
+    for name in cfg.recordTraces:
+        data = sim.allSimData.get(name, {})
+        traces[name] = {k: list(map(float, v)) for k, v in data.items()}
+    out = {
+        "spkt": [float(t) for t in sim.allSimData["spkt"]],
+        "spkid": [int(g) for g in sim.allSimData["spkid"]],
+        "pops": {label: list(map(int, pop.cellGids)) for label, pop in sim.net.pops.items()},
+        "conns": conns,
+        "traces": traces,
+        "celsius": float(sim.h.celsius),
+    }
+    with open(output_path, "w") as f:
+        json.dump(out, f)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1], sys.argv[2], sys.argv[3]))

@@ -1,0 +1,209 @@
+"""cantata.specs against NetPyNE 1.1.1 (``.venv-peers``): the same netParams/simConfig run by both.
+
+The models (tests/netpyne_reference/scenarios.py) use deterministic connectivity (connList, full
+connectivity, one-to-one lists) and inputs (IClamp, VecStim spike times, NetStim with noise 0),
+HH cells with Exp2Syn/ExpSyn synapses and IntFire1/2/4 cells. Both build the same NEURON model
+(same NEURON 9.0.2, same dt), so the spike times agree to the last bit: measured difference 0 ms
+for every spike of both scenarios (tolerance 1e-6 ms). Somatic voltages agree to 4e-6 mV
+(Cantata's reports are float32; tolerance 1e-5 mV). Every connection NetPyNE makes (pre, post,
+weight, delay, section, location, synapse model) is an edge of the SONATA circuit, and the one
+probability rule (onto a population that projects nowhere) has an edge count in the binomial
+range, in both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from netpyne_reference.scenarios import hh_network, point_network
+
+from benchmarks.peers import peer_python, status
+from cantata.sonata.circuit import Circuit
+from cantata.sonata.config import load_config
+from cantata.sonata.spikes import SpikeTrains
+from cantata.specs import NetParams, SimConfig, compile_model, to_sonata
+from cantata.specs.sim import results
+
+_PEERS_PROBLEM = status()
+pytestmark = pytest.mark.skipif(_PEERS_PROBLEM is not None,
+                                reason=f"NetPyNE reference runs need the peers' environment: {_PEERS_PROBLEM}")
+
+HERE = Path(__file__).resolve().parent
+RUNNER = HERE / "netpyne_reference" / "run_netpyne.py"
+MECH_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cantata" / "netpyne-reference"
+SPIKE_TOL = 1e-6  # ms
+V_TOL = 1e-5  # mV (float32 reports)
+M_TOL = 1e-7  # hh gating variable m (float32)
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return env
+
+
+def _start_netpyne(spec: dict, folder: Path) -> tuple[subprocess.Popen[str], Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.json").write_text(json.dumps(spec))
+    out = folder / "netpyne.json"
+    proc = subprocess.Popen([str(peer_python()), str(RUNNER), str(folder / "spec.json"), str(out), str(MECH_CACHE)],
+                            cwd=folder, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, out
+
+
+def _finish(proc: subprocess.Popen[str], what: str, timeout: float = 300) -> str:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}"
+    return out
+
+
+def _specs(spec: dict) -> tuple[NetParams, SimConfig]:
+    cfg = SimConfig(spec["simConfig"])
+    cfg.recordCells = [tuple(c) if isinstance(c, list) else c for c in cfg.recordCells]
+    return NetParams(spec["netParams"]), cfg
+
+
+def _trains(spkid: list[int], spkt: list[float], skip: set[int] = frozenset()) -> dict[int, np.ndarray]:
+    out: dict[int, list[float]] = {}
+    for gid, t in zip(spkid, spkt, strict=True):
+        if int(gid) not in skip:
+            out.setdefault(int(gid), []).append(float(t))
+    return {g: np.sort(np.asarray(v)) for g, v in out.items()}
+
+
+def _assert_same_spikes(ref: dict[int, np.ndarray], ours: dict[int, np.ndarray]) -> float:
+    assert sorted(ref) == sorted(ours)
+    worst = 0.0
+    for gid, times in ref.items():
+        assert times.size == ours[gid].size, f"gid {gid}: {times} vs {ours[gid]}"
+        worst = max(worst, float(np.abs(times - ours[gid]).max()))
+    assert worst <= SPIKE_TOL
+    return worst
+
+
+def _our_connections(config: Path) -> tuple[Counter, Counter]:
+    """(pre gid, post gid, weight, delay, sec, loc, synMech) of every edge from a NetPyNE population,
+    and (post gid, weight, delay, sec, loc, synMech) of every edge from a NetStim stimulation source."""
+    folder = config.parent
+    circuit = Circuit.from_config(load_config(config))
+    info = json.loads((folder / "netpyne.json").read_text())["populations"]
+    rules = {}
+    conns: Counter = Counter()
+    stims: Counter = Counter()
+    for edges in circuit.edges.values():
+        types = edges.types.set_index("edge_type_id")
+        rules.update(types["synMech"].to_dict())
+        names: list[str] = []
+        if edges.has_attribute("afferent_section_id"):  # a compartmental target: its rule's sections
+            cell_type = circuit.nodes[edges.target].get_attribute("cellType")[0]
+            names = list(json.loads((folder / "components" / "cells" / f"{cell_type}.json").read_text())["secs"])
+        src = edges.source_node_ids() + info[edges.source]["first_gid"]
+        trg = edges.target_node_ids() + info[edges.target]["first_gid"]
+        weight, delay = edges.get_attribute("syn_weight"), edges.get_attribute("delay")
+        mech = [rules[t] if isinstance(rules[t], str) else None for t in edges.edge_type_ids()]
+        if names:
+            sec = [names[i] for i in edges.get_attribute("afferent_section_id")]
+            loc = edges.get_attribute("afferent_section_pos")
+        else:
+            sec, loc = [None] * edges.size, [None] * edges.size
+        for row in range(edges.size):
+            key = (round(float(weight[row]), 12), float(delay[row]), sec[row],
+                   None if loc[row] is None else round(float(loc[row]), 12), mech[row] if names else None)
+            if info[edges.source]["first_gid"] < 0:
+                stims[(int(trg[row]), *key)] += 1
+            else:
+                conns[(int(src[row]), int(trg[row]), *key)] += 1
+    return conns, stims
+
+
+def _netpyne_connections(conns: list[dict], has_secs: set[int]) -> tuple[Counter, Counter]:
+    ours: Counter = Counter()
+    stims: Counter = Counter()
+    for c in conns:
+        compartment = c["post"] in has_secs
+        key = (round(c["weight"], 12), c["delay"], c["sec"] if compartment else None,
+               round(c["loc"], 12) if compartment else None, c["synMech"] if compartment else None)
+        if c["pre"] == "NetStim":
+            stims[(c["post"], *key)] += 1
+        else:
+            ours[(int(c["pre"]), c["post"], *key)] += 1
+    return ours, stims
+
+
+def test_hh_network_matches_netpyne(tmp_path: Path) -> None:
+    spec = hh_network()
+    proc, ref_file = _start_netpyne(spec, tmp_path / "netpyne")
+    config = to_sonata(*_specs(spec), tmp_path / "cantata")
+    run = subprocess.Popen([sys.executable, "-m", "cantata", "run", str(config), "--no-progress"], env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _finish(run, "cantata run")
+    _finish(proc, "NetPyNE")
+    ref = json.loads(ref_file.read_text())
+
+    # spikes: every NetPyNE cell except the probability rule's target population D
+    info = json.loads((config.parent / "netpyne.json").read_text())["populations"]
+    skip = set(ref["pops"]["D"])
+    model = compile_model(*_specs(spec))
+    reports = {name: Path(block["file_name"]) for name, block in load_config(config).reports.items()}
+    ours = results(model, SpikeTrains.read(config.parent / "output" / "spikes.h5"), reports)
+    assert {k: v["first_gid"] for k, v in info.items() if v["first_gid"] >= 0} == \
+        {k: v[0] for k, v in ref["pops"].items()}
+    worst = _assert_same_spikes(_trains(ref["spkid"], ref["spkt"], skip),
+                                _trains(ours["spkid"].tolist(), ours["spkt"].tolist(), skip))
+    assert sum(map(len, _trains(ref["spkid"], ref["spkt"], skip).values())) > 60  # the network is active
+    print(f"hh_network: max spike-time difference {worst} ms")
+
+    # traces (NetPyNE samples 0 .. duration - recordStep, as Cantata does)
+    for name, tolerance in (("V_soma", V_TOL), ("m_hh", M_TOL)):
+        assert sorted(ours[name]) == sorted(ref["traces"][name])
+        for cell, trace in ref["traces"][name].items():
+            assert len(trace) == ours[name][cell].size
+            assert np.abs(np.asarray(trace) - ours[name][cell]).max() < tolerance
+
+    # connections: the deterministic rules exactly; the probability rule statistically
+    has_secs = {g for p in ("S", "M", "I", "D") for g in ref["pops"][p]}
+    theirs, their_stims = _netpyne_connections([c for c in ref["conns"] if c["label"] != "S->D"], has_secs)
+    mine, my_stims = _our_connections(config)
+    d_gids = set(ref["pops"]["D"])
+    mine_det = Counter({k: v for k, v in mine.items() if k[1] not in d_gids})
+    assert mine_det == theirs
+    assert my_stims == their_stims and sum(my_stims.values()) == 4
+    n_pairs, p = 5 * 20, 0.4
+    low, high = n_pairs * p - 4 * (n_pairs * p * (1 - p)) ** 0.5, n_pairs * p + 4 * (n_pairs * p * (1 - p)) ** 0.5
+    assert low <= sum(v for k, v in mine.items() if k[1] in d_gids) <= high
+    assert low <= sum(c["label"] == "S->D" for c in ref["conns"]) <= high
+    assert ref["celsius"] == 6.3
+
+
+def test_point_network_matches_netpyne_through_the_sim_api(tmp_path: Path) -> None:
+    spec = point_network()
+    proc, ref_file = _start_netpyne(spec, tmp_path / "netpyne")
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    code = f"""
+import json
+from cantata.specs import specs, sim
+spec = json.load(open({str(tmp_path / 'spec.json')!r}))
+cfg = specs.SimConfig(spec['simConfig']); cfg.saveFolder = {str(tmp_path)!r}; cfg.filename = 'run'
+data = sim.createSimulateAnalyze(specs.NetParams(spec['netParams']), cfg)
+print(json.dumps({{'spkt': data['spkt'].tolist(), 'spkid': data['spkid'].tolist(),
+                  'pops': {{k: v['cellGids'] for k, v in sim.net['pops'].items()}}}}))
+"""
+    run = subprocess.Popen([sys.executable, "-c", code], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    ours = json.loads(_finish(run, "cantata.specs.sim").strip().splitlines()[-1])
+    _finish(proc, "NetPyNE")
+    ref = json.loads(ref_file.read_text())
+    assert ours["pops"] == ref["pops"]
+    worst = _assert_same_spikes(_trains(ref["spkid"], ref["spkt"]), _trains(ours["spkid"], ours["spkt"]))
+    counts = Counter(ref["spkid"])
+    for pop in ("F1", "F2", "F4", "P", "F1b"):  # every kind of cell fires
+        assert all(counts[g] > 0 for g in ref["pops"][pop])
+    assert (tmp_path / "run" / "config.json").is_file() and (tmp_path / "run" / "output" / "spikes.h5").is_file()
+    print(f"point_network: max spike-time difference {worst} ms")
