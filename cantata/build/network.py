@@ -209,11 +209,24 @@ class NetworkBuilder:
         self._edges_changed()
         return cmap
 
-    def add_gap_junctions(self, *args: Any, **kwargs: Any) -> ConnectionMap:
-        """Not supported yet: gap-junction files are not written by Cantata's builder."""
-        raise BuildError("gap junctions are not supported by cantata.build yet",
-                         key=f"{self._name}.add_gap_junctions", expected="chemical edges (add_edges)",
-                         found="add_gap_junctions call")
+    def add_gap_junctions(self, source: Any = None, target: Any = None, resistance: float = 1.0,
+                          conductance: float | None = None, distance_range: Any = (0.0, 300.0),
+                          target_sections: Any = ("somatic",), connection_rule: Any = 1,
+                          iterator: str = "one_to_one", **edge_type_properties: Any) -> ConnectionMap:
+        """Gap junctions (BMTK's call): ``add_edges`` with ``is_gap_junction=True`` and
+        ``syn_weight`` = ``conductance`` (uS), else ``1 / resistance`` (MOhm). ``target_sections``
+        and ``distance_range`` place both ends. BMTK's BioNet also needs its own gap-junction id
+        file, which this builder does not write; Cantata's NEURON engine does not need it."""
+        if conductance is None:
+            if isinstance(resistance, bool) or not isinstance(resistance, (int, float)) or not resistance > 0:
+                raise BuildError("resistance must be a positive number (MOhm)",
+                                 key=f"{self._name}.add_gap_junctions(resistance)", found=repr(resistance))
+            conductance = 1.0 / resistance
+        return self.add_edges(source=source, target=target, connection_rule=connection_rule, iterator=iterator,
+                              syn_weight=conductance, is_gap_junction=True,
+                              distance_range=None if distance_range is None else list(distance_range),
+                              target_sections=None if target_sections is None else list(target_sections),
+                              **edge_type_properties)
 
     def _pool(self, value: Any, role: str, allow_empty: bool, where: str) -> NodePool:
         if value is None or isinstance(value, Mapping):

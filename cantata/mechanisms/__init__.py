@@ -1,6 +1,7 @@
 """NMODL mechanism libraries shipped with Cantata, and a cached ``nrnivmodl`` build.
 
-``allen_mechanisms_dir()`` is the folder of Cantata's own Allen Cell Types channel library.
+``allen_mechanisms_dir()`` is the folder of Cantata's own Allen Cell Types channel library,
+``gap_mechanisms_dir()`` that of its gap-junction mechanism (``CantataGap``).
 ``compile_mechanisms(src, build)`` compiles any folder of ``.mod`` files once per content:
 the result lives in a sub-folder of ``build`` named by a hash of the ``.mod`` files (and of
 the NEURON version), so an unchanged library is never rebuilt. ``load_mechanisms`` loads a
@@ -28,6 +29,7 @@ __all__ = [
     "compile_mechanisms",
     "compiled_library",
     "default_build_dir",
+    "gap_mechanisms_dir",
     "load_mechanisms",
     "mod_files",
 ]
@@ -41,6 +43,11 @@ _loaded: set[Path] = set()
 def allen_mechanisms_dir() -> Path:
     """Folder of Cantata's Allen Cell Types channel library (``*.mod``)."""
     return Path(__file__).resolve().parent / "allen"
+
+
+def gap_mechanisms_dir() -> Path:
+    """Folder of Cantata's gap-junction mechanism (``CantataGap.mod``)."""
+    return Path(__file__).resolve().parent / "gap"
 
 
 def default_build_dir() -> Path:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from cantata.sim.engines.neuron import modules as _modules  # noqa: F401  (registers modules)
 from cantata.sim.engines.neuron import rule_cells as _rule_cells  # noqa: F401  (netpyne: cells)
+from cantata.sim.engines.neuron import xstim as _xstim  # noqa: F401  (registers the xstim input)
 from cantata.sim.engines.neuron.cells import CellContext, cell_model, model_processing
 from cantata.sim.engines.neuron.synapses import synapse_model
 from cantata.sim.registry import EngineSpec, register_engine

@@ -21,6 +21,7 @@ import pandas as pd
 from cantata.errors import FormatError, SimulationError
 from cantata.sim.engines.neuron import cells as cellmod
 from cantata.sim.engines.neuron import synapses as synmod
+from cantata.sim.engines.neuron.gap_junctions import GapJunctions, chemical_edges
 from cantata.sim.engines.neuron.hoc import hoc, parallel_context
 from cantata.sim.engines.neuron.morphology import resolve_morphology_file
 from cantata.sim.engines.neuron.weights import edge_weights
@@ -93,6 +94,8 @@ class NeuronNetwork:
         self._keep: list[Any] = []  # NEURON objects that must outlive the build
         self._pattern: Any = None
         self.n_connections = 0
+        self.gap_junctions = GapJunctions(self)  # built by connect()
+        self.xstim: Any = None  # xstim.ExtracellularStimulator, made by the first xstim input
 
     # ------------------------------------------------------------------------------ ids
     def gids(self, population: str, node_ids: np.ndarray) -> np.ndarray:
@@ -209,9 +212,10 @@ class NeuronNetwork:
                                   found=edges.source)
             if local.size:
                 self._connect_population(name, edges, local)
+        self.gap_junctions.build()  # collective under MPI: every rank gets here
 
     def _connect_population(self, name: str, edges: Any, local: np.ndarray) -> None:
-        edge_ids = edges.afferent_edges(local)
+        edge_ids = chemical_edges(edges, edges.afferent_edges(local))
         if edge_ids.size == 0:
             return
         record = self.synapse_records.setdefault(name, SynapseRecord(name))
