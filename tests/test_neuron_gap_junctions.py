@@ -145,6 +145,21 @@ def test_builder_writes_the_bmtk_marker(tmp_path: Path) -> None:
     gap = gap_edge_mask(edges, ids)
     assert gap.sum() == 2 and chemical_edges(edges, ids).tolist() == ids[~gap].tolist()
     assert edges.target_node_ids(ids[~gap]).tolist() == [2]
+    # BMTK BioNet's gap-junction id file: one row per junction, ids in (source, target) pairs
+    with h5py.File(tmp_path / "cortex_gap_juncs.h5") as f:
+        assert f.attrs["magic"] == 0x0A7A
+        assert f["source_ids"][()].tolist() == [0, 1] and f["target_ids"][()].tolist() == [1, 2]
+        assert f["src_gap_ids"][()].tolist() == [0, 2] and f["trg_gap_ids"][()].tolist() == [1, 3]
+
+
+def test_gap_junctions_across_networks_are_refused(tmp_path: Path) -> None:
+    cortex, other = NetworkBuilder("cortex"), NetworkBuilder("other")
+    cortex.add_nodes(N=2, model_type="biophysical", model_template="hoc:Ball")
+    other.add_nodes(N=2, model_type="biophysical", model_template="hoc:Ball")
+    cortex.add_gap_junctions(source=other.nodes(), target=cortex.nodes(), resistance=100.0)
+    with pytest.raises(BuildError, match="gap junctions must join two nodes of the same network"):
+        cortex.save(tmp_path)
+    assert not list(tmp_path.iterdir())
 
 
 # -- physics ---------------------------------------------------------------------------------

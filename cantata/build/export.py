@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import h5py
 import numpy as np
 import pandas as pd
 
@@ -27,6 +28,7 @@ from cantata.sonata.write import (
     NodeTable,
     write_edges,
     write_nodes,
+    write_root_attrs,
     write_types_csv,
 )
 
@@ -189,6 +191,41 @@ def edge_job(net: NetworkBuilder, src: NetworkBuilder, trg: NetworkBuilder, outp
         write_types_csv(path, edge_types_frame([m for m, _ in maps()]), overwrite=True)
 
     return [FileJob(h5, write_h5), FileJob(csv, write_csv)]
+
+
+def is_gap_junction_map(cmap: ConnectionMap) -> bool:
+    """True for connection maps made with ``is_gap_junction=True`` (``add_gap_junctions``)."""
+    flag = cmap.edge_type_properties.get("is_gap_junction", False)
+    return str(flag).strip().lower() in ("true", "1") if isinstance(flag, str) else bool(flag)
+
+
+def gap_junction_job(net: NetworkBuilder, output_dir: Path) -> list[FileJob]:
+    """BMTK BioNet's gap-junction id file ``<net>_gap_juncs.h5`` (datasets ``source_ids``,
+    ``target_ids``, ``src_gap_ids``, ``trg_gap_ids``; one row per edge, as a junction is one per
+    edge whatever its ``nsyns``; ids 0, 1, 2, ... in pairs), written when the builder has gap-junction edges among its own nodes; else no job.
+    BioNet needs it (listed under ``networks.gap_juncs``); Cantata's engine does not."""
+    gap_maps = [m for m in net._maps if is_gap_junction_map(m)]
+    if not gap_maps:
+        return []
+    for cmap in gap_maps:
+        if cmap.source_nodes.network is not net or cmap.target_nodes.network is not net:
+            raise BuildError("gap junctions must join two nodes of the same network", key=f"{net.name}.save",
+                             expected=f"source and target in {net.name!r}",
+                             found=f"{cmap.source_nodes.network.name} -> {cmap.target_nodes.network.name}")
+
+    def write(path: Path, compression: Any) -> None:
+        net.build()
+        built = [b for m, b in zip(net._maps, net._built or []) if is_gap_junction_map(m)]
+        source = _concat([b.source_ids for b in built], np.int64)
+        target = _concat([b.target_ids for b in built], np.int64)
+        ids = np.arange(2 * source.size, dtype=np.int64)
+        with h5py.File(path, "w") as h5:
+            write_root_attrs(h5)
+            for name, values in (("source_ids", source), ("target_ids", target), ("src_gap_ids", ids[0::2]),
+                                 ("trg_gap_ids", ids[1::2])):
+                h5.create_dataset(name, data=values, compression=compression)
+
+    return [FileJob(output_dir / f"{net.name}_gap_juncs.h5", write)]
 
 
 def edge_types_frame(cmaps: list[ConnectionMap]) -> pd.DataFrame:

@@ -305,7 +305,8 @@ class NetworkBuilder:
              force_overwrite: bool | None = None) -> list[Path]:
         """Write ``<net>_nodes.h5``, ``<net>_node_types.csv`` and, for every (source,
         target) network pair of this builder's edges, ``<src>_<trg>_edges.h5`` and
-        ``<src>_<trg>_edge_types.csv`` into ``output_dir``.
+        ``<src>_<trg>_edge_types.csv`` into ``output_dir``; with gap junctions also BMTK
+        BioNet's ``<net>_gap_juncs.h5`` id file.
 
         Existing files are an error unless ``overwrite=True`` (BMTK's ``force_overwrite``
         is accepted too). All files are written to a staging folder first and moved into
@@ -317,6 +318,7 @@ class NetworkBuilder:
         jobs = [export.node_job(self, out, None, None)]
         jobs += [export.edge_job(self, src, trg, out, None, None, None, "target")
                  for src, trg in self._connected_pairs()]
+        jobs.append(export.gap_junction_job(self, out))
         return export.run_jobs(jobs, overwrite=overwrite, compression=_compression(compression),
                                where=f"{self._name}.save", prepare=self.build)
 
@@ -359,6 +361,8 @@ class NetworkBuilder:
         out = Path(output_dir)
         jobs = [export.edge_job(self, s, t, out, edges_file_name, edge_types_file_name, name, sort)
                 for s, t in pairs]
+        if any(s is self and t is self for s, t in pairs):
+            jobs.append(export.gap_junction_job(self, out))
         return export.run_jobs(jobs, overwrite=overwrite, compression=_compression(compression), where=where,
                                prepare=self.build)
 

@@ -40,6 +40,7 @@ __all__ = [
     "write_edges",
     "write_types_csv",
     "write_circuit_config",
+    "write_root_attrs",
     "SONATA_MAGIC",
     "SONATA_VERSION",
 ]
@@ -158,7 +159,7 @@ def write_nodes(path: FilePath, populations: Mapping[str, NodeTable], *, overwri
     prepared = {check_name(name, "population", file=path): _prepare_nodes(name, table, path)
                 for name, table in _populations(populations, path).items()}
     with atomic_path(path, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as h5:
-        _write_root_attrs(h5)
+        write_root_attrs(h5)
         root = h5.create_group("nodes")
         for name, prep in prepared.items():
             pop = root.create_group(name)
@@ -246,7 +247,7 @@ def write_edges(path: FilePath, populations: Mapping[str, EdgeTable], *, overwri
     prepared = {check_name(name, "population", file=path): _prepare_edges(name, table, path)
                 for name, table in _populations(populations, path).items()}
     with atomic_path(path, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as h5:
-        _write_root_attrs(h5)
+        write_root_attrs(h5)
         root = h5.create_group("edges")
         for name in list(prepared):
             _write_edge_population(root.create_group(name), _sorted(prepared.pop(name), sort_by),
@@ -288,6 +289,7 @@ def _populations(populations: Any, file: FilePath) -> Mapping[str, Any]:
     return populations
 
 
-def _write_root_attrs(h5: h5py.File) -> None:
+def write_root_attrs(h5: h5py.File) -> None:
+    """The root ``version`` and ``magic`` attributes every SONATA HDF5 file carries."""
     h5.attrs["version"] = np.asarray(SONATA_VERSION, dtype=np.uint32)
     h5.attrs["magic"] = np.uint32(SONATA_MAGIC)

@@ -6,9 +6,9 @@ files that use only NEURON's built-in ``hh`` and ``pas``: ``driven`` (HH soma, a
 ``follower`` (HH soma) and ``passive`` (``pas`` only). Gap junctions are edges of the ``cortex``
 population marked ``is_gap_junction=True`` in their edge type, conductance ``syn_weight`` (uS).
 
-For BMTK the model also gets what BioNet needs besides the edges: its gap-junction id file
-(``networks.gap_juncs``: ``cortex_gap_juncs.h5`` with ``source_ids``, ``target_ids``,
-``src_gap_ids``, ``trg_gap_ids``) and a mechanisms folder with a ``Gap`` point process
+For BMTK the config also lists what BioNet needs besides the edges: its gap-junction id file
+(``networks.gap_juncs``: ``cortex_gap_juncs.h5``, written by the builder's ``save``) and a
+mechanisms folder with a ``Gap`` point process
 (``i = g (v - vgap)``, the interface BioNet's gap junctions use), compiled once by content.
 """
 
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 
 from cantata.build import NetworkBuilder
@@ -97,28 +96,6 @@ def write_bmtk_gap_mechanisms(folder: Path) -> Path:
     return build
 
 
-def write_gap_junction_ids(path: Path, edges_file: Path, population: str = "cortex_to_cortex") -> Path:
-    """BioNet's gap-junction id file for the gap edges of ``edges_file`` (one row per edge)."""
-    with h5py.File(edges_file) as f:
-        group = f[f"edges/{population}"]
-        src = group["source_node_id"][()]
-        trg = group["target_node_id"][()]
-        type_ids = group["edge_type_id"][()]
-    types_csv = edges_file.with_name(edges_file.name.replace("_edges.h5", "_edge_types.csv"))
-    from cantata.sonata.types_table import read_types_csv
-
-    types = read_types_csv(types_csv)
-    flags = types["is_gap_junction"].map(lambda v: str(v).lower() == "true").to_numpy()
-    gap_types = types["edge_type_id"].to_numpy()[flags]
-    rows = np.flatnonzero(np.isin(type_ids, gap_types))
-    with h5py.File(path, "w") as f:
-        f["source_ids"] = src[rows].astype(np.int64)
-        f["target_ids"] = trg[rows].astype(np.int64)
-        f["src_gap_ids"] = 2 * np.arange(rows.size, dtype=np.int64)
-        f["trg_gap_ids"] = 2 * np.arange(rows.size, dtype=np.int64) + 1
-    return path
-
-
 def write_gap_model(root: Path, testdata: Path, *, cells: Sequence[str] = ("driven", "follower", "passive"),
                     gaps: Sequence[tuple[int, int, float]] = ((0, 1, 0.05), (1, 2, 0.02)),
                     chemical: bool = True, preset: dict[int, tuple[int, float]] | None = None,
@@ -190,7 +167,6 @@ def write_gap_model(root: Path, testdata: Path, *, cells: Sequence[str] = ("driv
     if bmtk:
         write_bmtk_gap_mechanisms(root / "mechanisms")
         config["components"]["mechanisms_dir"] = "$BASE/mechanisms"
-        write_gap_junction_ids(net_dir / "cortex_gap_juncs.h5", net_dir / "cortex_cortex_edges.h5")
         config["networks"]["gap_juncs"] = [{"gap_juncs_file": "$NET/cortex_gap_juncs.h5"}]
     path = root / "config.json"
     path.write_text(json.dumps(config, indent=1))
