@@ -202,8 +202,9 @@ def is_gap_junction_map(cmap: ConnectionMap) -> bool:
 def gap_junction_job(net: NetworkBuilder, output_dir: Path) -> list[FileJob]:
     """BMTK BioNet's gap-junction id file ``<net>_gap_juncs.h5`` (datasets ``source_ids``,
     ``target_ids``, ``src_gap_ids``, ``trg_gap_ids``; one row per edge, as a junction is one per
-    edge whatever its ``nsyns``; ids 0, 1, 2, ... in pairs), written when the builder has gap-junction edges among its own nodes; else no job.
-    BioNet needs it (listed under ``networks.gap_juncs``); Cantata's engine does not."""
+    edge whatever its ``nsyns``; ids 0, 1, 2, ... in pairs), written when the builder has
+    gap-junction edges among its own nodes; else no job. BioNet needs it (listed under
+    ``networks.gap_juncs``); Cantata's engine does not."""
     gap_maps = [m for m in net._maps if is_gap_junction_map(m)]
     if not gap_maps:
         return []

@@ -418,7 +418,7 @@ class _EdgeTable:
         codes, uniques = pd.factorize(keys)
         self.spec_index = codes.astype(np.int64)
         self.sign = np.ones(self.edge_ids.size)
-        for k, key in enumerate(uniques):
+        for k in range(len(uniques)):
             row = int(np.argmax(codes == k))
             who = self.who(row)
             template, dyn, sections, drange = (cols[c][row] for c in cols)
