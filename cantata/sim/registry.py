@@ -93,7 +93,9 @@ class EngineSpec:
 
     ``load`` is called only when a simulation picks this engine. ``simulators`` are the
     ``target_simulator`` values it answers to; ``template_prefixes`` (``"nest"``) and
-    ``model_types`` are used to pick an engine when the config names none.
+    ``model_types`` are used to pick an engine when the config names none. ``outputs``, if
+    given, turns the generic output settings into the engine's own (e.g. FilterNet's spike-file
+    keys) before any output file is planned or checked: ``outputs(config, settings) -> settings``.
     """
 
     name: str
@@ -103,6 +105,7 @@ class EngineSpec:
     model_types: tuple[str, ...] = ()
     description: str = ""
     aliases: tuple[str, ...] = field(default=())
+    outputs: Callable[[Any, Any], Any] | None = None
 
     def answers_to(self, simulator: str) -> bool:
         name = _norm(simulator)

@@ -186,6 +186,8 @@ class Simulation:
             return self
         start = time.perf_counter()
         self.engine_spec = select_engine(self.config, self.circuit, self._engine_name)
+        if self.engine_spec.outputs is not None:
+            self.outputs = self.engine_spec.outputs(self.config, self.outputs)
         self.inputs = [self._module(INPUTS, "inputs", name, block) for name, block in self.config.inputs.items()]
         self.reports = [self._module(REPORTS, "reports", name, block) for name, block in self.config.reports.items()]
         self.spike_output = SpikeOutput(self.outputs, self.settings.tstart)

@@ -1,12 +1,14 @@
 """The filternet engine (BMTK FilterNet's role): LGN receptive-field units on movies.
 
-Importing this package registers the engine and its ``movie`` input; the numerical code is
-imported when a simulation chooses it (``target_simulator: "LGNModel"`` or ``"filternet"``).
+Importing this package registers the engine and its ``movie`` input (and the ``audio`` input
+type, which it refuses with a clear error); the numerical code is imported when a simulation
+chooses it (``target_simulator: "LGNModel"`` or ``"filternet"``). See docs/engines/filternet.md.
 """
 
 from __future__ import annotations
 
-from cantata.sim.engines.filter import inputs as _inputs  # noqa: F401  (registers input_type "movie")
+from cantata.sim.engines.filter import inputs as _inputs  # noqa: F401  (registers input_types "movie", "audio")
+from cantata.sim.engines.filter.outputs import filternet_outputs
 from cantata.sim.registry import EngineSpec, register_engine
 
 
@@ -22,4 +24,5 @@ SPEC = register_engine(EngineSpec(
     simulators=("LGNModel", "FilterNet", "lgnmodel"),
     template_prefixes=("lgnmodel",),
     description="LGN linear-nonlinear-Poisson filter units on movies (BMTK FilterNet role)",
+    outputs=filternet_outputs,
 ))

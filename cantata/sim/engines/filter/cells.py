@@ -1,5 +1,16 @@
 """LGN units from a node population: node attributes first, then the ``dynamics_params`` JSON
-(in ``components.filter_models_dir``), with BMTK FilterNet's parameter names."""
+(in ``components.filter_models_dir``), with BMTK FilterNet's parameter names and rules.
+
+Cell types, by ``model_template: "lgnmodel:<type>"`` (or ``pop_name`` without a template):
+
+* ``sONsOFF_001``/``sONsOFF`` and ``sONtOFF_001``/``sONtOFF`` (these names exactly):
+  two-subfield units (:func:`~cantata.sim.engines.filter.units.two_subfield_unit`);
+* ``LGNOnOFFCell``: ON and OFF Gaussians of widths ``sigma_on``/``sigma_off`` at the same
+  place, one temporal filter (:func:`~cantata.sim.engines.filter.units.on_off_unit`);
+* any other type whose class (the name before ``_``) contains ``ON`` or ``OFF``: a
+  single-subfield unit with spontaneous rate ``spont_fr`` (see
+  :mod:`~cantata.sim.engines.filter.spontaneous` for the rule when a node has none).
+"""
 
 from __future__ import annotations
 
@@ -11,19 +22,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cantata.errors import BuildError, SimulationError
-from cantata.sim.engines.filter.filters import cosine_bump_kernel
-from cantata.sim.engines.filter.units import (
-    TWO_SUBFIELD,
-    Subunit,
-    Unit,
-    two_subfield_unit,
-)
+from cantata.sim.engines.filter.filters import cached_cosine_bump_kernel
+from cantata.sim.engines.filter.jitter import Jitter, jitter_range
+from cantata.sim.engines.filter.spontaneous import fallback_spont_fr
+from cantata.sim.engines.filter.units import Subunit, Unit, on_off_unit, two_subfield_unit
+from cantata.sim.runlog import log
 
 if TYPE_CHECKING:
     from cantata.sim.simulation import Simulation
     from cantata.sonata.populations import NodePopulation
 
-__all__ = ["build_units"]
+__all__ = ["TWO_SUBFIELD_TYPES", "build_units"]
+
+#: BMTK's two-subfield type names -> the kind used by :func:`two_subfield_unit`
+TWO_SUBFIELD_TYPES = {"sONsOFF_001": "sonsoff", "sONsOFF": "sonsoff", "sONtOFF_001": "sontoff",
+                      "sONtOFF": "sontoff"}
+ON_OFF_TYPE = "LGNOnOFFCell"
 
 # per parameter: a list-valued name, then pairs of scalar names (BMTK's accepted spellings)
 _DOMINANT = {
@@ -61,8 +75,9 @@ class _Node:
     """One node's attributes and dynamics params, with errors naming the node and key."""
 
     def __init__(self, population: str, node_id: int, row: Mapping[str, Any], params: Mapping[str, Any],
-                 file: Any) -> None:
-        self.population, self.node_id, self.row, self.params, self.file = population, node_id, row, params, file
+                 non_dom: Mapping[str, Any] | None, file: Any) -> None:
+        self.population, self.node_id, self.row, self.params = population, node_id, row, params
+        self.non_dom, self.file = non_dom, file
 
     def where(self, key: str) -> str:
         return f"nodes.{self.population}[{self.node_id}].{key}"
@@ -80,15 +95,26 @@ class _Node:
             value = self.params.get(name)
         return _as_list(value) if _present(value) else default
 
+    def _float(self, name: str, value: Any) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise self.error(f"{name} is not a number", name, expected="a number", found=value) from None
+
     def number(self, name: str, default: Any = None) -> float:
         value = self.get(name, default)
         if value is None:
             raise self.error(f"missing {name}", name, expected="a number (node attribute or dynamics_params)",
                              found=None)
+        return self._float(name, value)
+
+    def pair(self, name: str, value: Any) -> tuple[float, float]:
         try:
-            return float(value)
+            arr = np.broadcast_to(np.asarray(_as_list(value), dtype=float), (2,))
         except (TypeError, ValueError):
-            raise self.error(f"{name} is not a number", name, expected="a number", found=value) from None
+            raise self.error(f"{name} must be a number or two numbers", name, expected="s or [s_x, s_y]",
+                             found=value) from None
+        return float(arr[0]), float(arr[1])
 
     def triple(self, spellings: Mapping[str, tuple], params: Mapping[str, Any] | None, label: str) -> tuple:
         out = []
@@ -113,14 +139,22 @@ class _Node:
         return tuple(out)
 
     def sigma(self) -> tuple[float, float]:
-        value = self.get("spatial_size", None)
+        """The Gaussian's sigma: a third of ``spatial_size`` (BMTK's order: node ``spatial_size``,
+        node ``sigma``, then the same two in dynamics_params; default 1)."""
+        value = next((self.attr(n) for n in ("spatial_size", "sigma") if self.attr(n) is not None), None)
         if value is None:
-            value = self.get("sigma", (1.0, 1.0))
+            value = next((self.params[n] for n in ("spatial_size", "sigma") if _present(self.params.get(n))), 1.0)
+        sx, sy = self.pair("spatial_size", value)
+        return sx / 3.0, sy / 3.0
+
+    def jitter(self) -> Jitter | None:
+        values = {k: _as_list(self.attr(k)) for k in ("jitter_lower", "jitter_upper")}
         try:
-            pair = np.broadcast_to(np.asarray(value, dtype=float), (2,))
-        except (TypeError, ValueError):
-            raise self.error("spatial_size must be a number or two numbers", "spatial_size", found=value) from None
-        return float(pair[0]) / 3.0, float(pair[1]) / 3.0
+            return jitter_range({k: v for k, v in values.items() if v is not None}, self.where("jitter_lower"))
+        except ValueError as exc:
+            raise self.error(str(exc).split(": ", 1)[1], "jitter_lower",
+                             expected="0 <= jitter_lower <= jitter_upper (both numbers)",
+                             found=[values["jitter_lower"], values["jitter_upper"]]) from None
 
 
 def _template(node: _Node) -> tuple[str, str]:
@@ -137,47 +171,68 @@ def _template(node: _Node) -> tuple[str, str]:
     return prefix.strip().lower(), name.strip()
 
 
+def _jittered(node: _Node, triple: tuple, jitter: Jitter | None, rng: np.random.Generator) -> tuple:
+    return triple if jitter is None else tuple(jitter.apply(v, rng) for v in triple)
+
+
+def _single_unit(node: _Node, model: str, dominant: tuple) -> Unit:
+    cell_type = model.split("_")[0]
+    if "ON" in cell_type:
+        amplitude = 1.0
+    elif "OFF" in cell_type:
+        amplitude = -1.0
+    else:
+        raise node.error("unknown cell template for the filternet engine", "model_template",
+                         expected="a type with ON or OFF in its name (tON_TF8, sOFF_TF4, sONsOFF_001, "
+                                  "LGNOnOFFCell ...)", found=model)
+    spont = node.attr("spont_fr")
+    if spont is None:
+        try:
+            spont = fallback_spont_fr(model)
+        except KeyError as exc:
+            raise node.error("missing spont_fr, and the type has no data-derived default", "spont_fr",
+                             expected="spont_fr (Hz) as a node attribute", found=exc.args[0]) from None
+    spont = node._float("spont_fr", spont)
+    sigma = node.sigma()
+    rotation = node.number("spatial_rotation", 0.0)
+    kernel = cached_cosine_bump_kernel(*dominant)
+    return Unit([Subunit(node.number("x"), node.number("y"), sigma, kernel, amplitude, rotation)], [spont])
+
+
 def _unit(node: _Node, rng: np.random.Generator) -> Unit:
     prefix, model = _template(node)
+    if prefix == "audmodel":
+        raise node.error("auditory units (audmodel) are not supported by the filternet engine", "model_template",
+                         expected="'lgnmodel:<type>'", found=node.attr("model_template"))
     if prefix != "lgnmodel":
         raise node.error("unknown cell template for the filternet engine", "model_template",
                          expected="'lgnmodel:<type>' (e.g. lgnmodel:tON_TF8, lgnmodel:sONsOFF_001)",
                          found=node.attr("model_template"))
-    if node.attr("jitter_lower") is not None or node.attr("jitter_upper") is not None:
-        raise node.error("per-node filter jitter is not supported yet", "jitter_lower",
-                         expected="no jitter_lower/jitter_upper columns", found=node.attr("jitter_lower"))
-    x, y = node.number("x"), node.number("y")
-    sigma = node.sigma()
-    rotation = node.number("spatial_rotation", 0.0)
-    dominant = node.triple(_DOMINANT, node.params, "dominant")
-    kind = model.split("_")[0].lower()
+    jitter = node.jitter()
     try:
-        if kind in TWO_SUBFIELD:
-            non_dom = node.params.get("__non_dom_params__")
-            non_dominant = node.triple(_NON_DOMINANT, non_dom, "non-dominant")
+        # draws in BMTK's order: dominant filter, non-dominant filter, sf_sep, tuning angle
+        dominant = _jittered(node, node.triple(_DOMINANT, node.params, "dominant"), jitter, rng)
+        if model in TWO_SUBFIELD_TYPES:
+            non_dominant = _jittered(node, node.triple(_NON_DOMINANT, node.non_dom, "non-dominant"), jitter, rng)
+            sf_sep = node.number("sf_sep")
+            if jitter is not None:
+                sf_sep = float(jitter.apply(sf_sep, rng))
             angle = node.get("tuning_angle", None)
-            angle = float(angle) if angle is not None else float(rng.uniform(0.0, 360.0))
-            return two_subfield_unit(kind, x, y, sigma, rotation, dominant, non_dominant,
-                                     node.number("sf_sep"), angle)
-        if model == "LGNOnOFFCell":
-            raise node.error("the LGNOnOFFCell model is not supported yet", "model_template", found=model)
-        cell_type = model.split("_")[0]
-        if "ON" in cell_type:
-            amplitude = 1.0
-        elif "OFF" in cell_type:
-            amplitude = -1.0
-        else:
-            raise node.error("unknown cell template for the filternet engine", "model_template",
-                             expected="a type with ON or OFF in its name (tON_TF8, sOFF_TF4, sONsOFF_001 ...)",
-                             found=model)
-        if node.get("spont_fr") is None:
-            raise node.error("missing spont_fr (BMTK's data-derived default is not supported)", "spont_fr",
-                             expected="spontaneous rate in Hz as node attribute or in dynamics_params", found=None)
-        spont = node.number("spont_fr")
-        kernel = cosine_bump_kernel(*dominant)
+            angle = node._float("tuning_angle", angle) if angle is not None else float(rng.uniform(0.0, 360.0))
+            return two_subfield_unit(TWO_SUBFIELD_TYPES[model], node.number("x"), node.number("y"), node.sigma(),
+                                     node.number("spatial_rotation", 0.0), dominant, non_dominant, sf_sep, angle)
+        if model == ON_OFF_TYPE:
+            sigmas = []
+            for name in ("sigma_on", "sigma_off"):
+                value = node.get(name)
+                if value is None:
+                    raise node.error(f"missing {name}", name, expected="the Gaussian's sigma, s or [s_x, s_y] "
+                                     "(movie units, not divided by 3)", found=None)
+                sigmas.append(node.pair(name, value))
+            return on_off_unit(node.number("x"), node.number("y"), sigmas[0], sigmas[1], dominant)
+        return _single_unit(node, model, dominant)
     except ValueError as exc:
         raise node.error(str(exc), "dynamics_params") from None
-    return Unit([Subunit(x, y, sigma, kernel, amplitude, rotation)], [spont])
 
 
 def _component(sim: Simulation, cache: dict[str, dict[str, Any]], ref: Any, where: str) -> dict[str, Any]:
@@ -192,19 +247,26 @@ def _component(sim: Simulation, cache: dict[str, dict[str, Any]], ref: Any, wher
 
 
 def build_units(sim: Simulation, pop: NodePopulation, rng: np.random.Generator) -> tuple[np.ndarray, list[Unit]]:
-    """Node ids and units of every node of ``pop``."""
+    """Node ids and units of every node of ``pop`` (random draws in node order)."""
     frame = pop.to_dataframe()
     file = sim.config.path
     cache: dict[str, dict[str, Any]] = {}
     units = []
+    ignored_spont = 0
     for node_id, row in zip(frame.index.to_numpy(), frame.to_dict("records")):
         ref = row.get("dynamics_params")
         params: dict[str, Any] = {}
         if _present(ref):
             params = _component(sim, cache, ref, f"nodes.{pop.name}[{node_id}].dynamics_params")
         ref = row.get("non_dom_params")
+        non_dom = None
         if _present(ref):
-            where = f"nodes.{pop.name}[{node_id}].non_dom_params"
-            params = {**params, "__non_dom_params__": _component(sim, cache, ref, where)}
-        units.append(_unit(_Node(pop.name, int(node_id), row, params, file), rng))
+            non_dom = _component(sim, cache, ref, f"nodes.{pop.name}[{node_id}].non_dom_params")
+        node = _Node(pop.name, int(node_id), row, params, non_dom, file)
+        if node.attr("spont_fr") is None and _present(params.get("spont_fr")):
+            ignored_spont += 1
+        units.append(_unit(node, rng))
+    if ignored_spont:
+        log.warning("%d node(s) of population %s have spont_fr only in their dynamics_params; as in BMTK it is "
+                    "not used there (give it as a node attribute)", ignored_spont, pop.name)
     return frame.index.to_numpy().astype(np.int64), units

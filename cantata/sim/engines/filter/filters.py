@@ -7,19 +7,22 @@ The numbers follow BMTK FilterNet's ``lgnmodel`` so that responses agree with it
   each bump unit-normalised, shifted by its delay (whole ms), renormalised and summed with
   ``weights``. Index ``k`` of the result is the response ``k`` ms after a stimulus frame.
 * spatial: a centred delta blurred by ``scipy.ndimage.gaussian_filter`` (``mode="nearest"``),
-  moved to the unit's ``(x, y)`` (and rotated) by bilinear resampling with zeros outside, then
-  normalised to sum 1. ``x`` runs along movie columns, ``y`` along rows, both in the movie's
-  own coordinates (``col_range``/``row_range``: pixels, or degrees for generated gratings).
+  moved to the unit's ``(x, y)`` (and rotated) by bilinear resampling with zeros outside,
+  clipped as scikit-image's ``warp`` clips, then normalised to sum 1. ``x`` runs along movie
+  columns, ``y`` along rows, both in the movie's own coordinates (``col_range``/``row_range``:
+  pixels, or degrees for generated gratings).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, sparse
 
-__all__ = ["cosine_bump_kernel", "frames_kernel", "gaussian_spatial_kernel", "zero_crossing"]
+__all__ = ["cached_cosine_bump_kernel", "cosine_bump_kernel", "frames_kernel", "gaussian_spatial_kernel",
+           "spatial_kernels", "zero_crossing"]
 
 _EPS = 1e-20            # keeps log() finite at 0, as in BMTK
 _B = 0.3                # log-time offset (ms)
@@ -66,6 +69,24 @@ def cosine_bump_kernel(weights: Sequence[float], kpeaks: Sequence[float], delays
     return (shifted @ w)[::-1].copy()
 
 
+@lru_cache(maxsize=4096)
+def _kernel_for(key: tuple[float, float, float, float, int, int]) -> np.ndarray:
+    kernel = cosine_bump_kernel(key[0:2], key[2:4], key[4:6])
+    kernel.setflags(write=False)
+    return kernel
+
+
+def cached_cosine_bump_kernel(weights: Sequence[float], kpeaks: Sequence[float],
+                              delays: Sequence[float]) -> np.ndarray:
+    """:func:`cosine_bump_kernel`, shared (read-only) between units with the same parameters."""
+    w = np.asarray(weights, dtype=float)
+    kp = np.asarray(kpeaks, dtype=float)
+    d = np.asarray(delays, dtype=float)
+    if w.shape != (2,) or kp.shape != (2,) or d.shape != (2,):
+        return cosine_bump_kernel(w, kp, d)  # raises the readable error
+    return _kernel_for((*w.tolist(), *kp.tolist(), *d.astype(int).tolist()))
+
+
 def frames_kernel(kernel_ms: np.ndarray, frame_times: np.ndarray) -> np.ndarray:
     """The 1-ms kernel linearly interpolated at ``frame_times`` (s, lag of each frame), 0 beyond it."""
     support = np.arange(kernel_ms.size) * KERNEL_DT
@@ -100,17 +121,31 @@ def _bilinear_zero_outside(image: np.ndarray, rows: np.ndarray, cols: np.ndarray
     return (1 - dr) * top + dr * bottom
 
 
+def _clip_to_input_range(moved: np.ndarray, canvas: np.ndarray) -> np.ndarray:
+    """Clip the resampled image to the range of the image it came from, as scikit-image's
+    ``warp`` does (0.19 and later): the range takes in 0 (the value outside the image) only
+    when 0 lies outside it and some output pixel reaches 0. So a wide Gaussian with no zero
+    pixel, moved by less than a pixel, has its edge pixels raised to the canvas minimum."""
+    lo, hi = float(canvas.min()), float(canvas.max())
+    if not lo <= 0.0 <= hi and moved.min() <= 0.0 <= moved.max():
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    return np.clip(moved, lo, hi)
+
+
 def _translation(tx: float, ty: float) -> np.ndarray:
     return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
 
 
 def gaussian_spatial_kernel(row_range: np.ndarray, col_range: np.ndarray, x: float, y: float,
                             sigma: tuple[float, float], rotation: float = 0.0,
-                            origin: tuple[float, float] | None = (0.0, 0.0)) -> np.ndarray:
+                            origin: tuple[float, float] | None = (0.0, 0.0), *,
+                            allow_outside: bool = False) -> np.ndarray:
     """Normalised Gaussian weights over the movie's pixels, shape ``[rows, cols]``.
 
     ``sigma = (sigma_x, sigma_y)`` and ``x, y`` are in the units of ``col_range``/``row_range``;
-    ``rotation`` in degrees; ``origin=None`` puts ``(0, 0)`` at the frame centre.
+    ``rotation`` in degrees; ``origin=None`` puts ``(0, 0)`` at the frame centre. A Gaussian
+    that misses the frame entirely raises ValueError, or with ``allow_outside`` gives all
+    zeros (what BMTK does: such a unit sees nothing).
     """
     row_range = np.asarray(row_range, dtype=float)
     col_range = np.asarray(col_range, dtype=float)
@@ -137,8 +172,97 @@ def gaussian_spatial_kernel(row_range: np.ndarray, col_range: np.ndarray, x: flo
     src_x = matrix[0, 0] * out_x + matrix[0, 1] * out_y + matrix[0, 2]
     src_y = matrix[1, 0] * out_x + matrix[1, 1] * out_y + matrix[1, 2]
     moved = _bilinear_zero_outside(canvas, src_y, src_x)
-    moved = np.clip(moved, min(canvas.min(), 0.0), canvas.max())
+    moved = _clip_to_input_range(moved, canvas)
     total = np.abs(moved.sum())
+    if total == 0 and allow_outside:
+        return np.zeros((w, h))
     if total == 0:
         raise ValueError(f"the Gaussian at x={x}, y={y} (sigma {sigma}) lies entirely outside the movie frame")
     return (moved / total).T.copy()
+
+
+def _blurred_axis(n: int, sigma_px: float) -> np.ndarray:
+    """One factor of the blurred centred delta: the canvas of :func:`gaussian_spatial_kernel` is
+    the outer product of these two profiles (up to rounding; each holds 0.5 at the centre)."""
+    profile = np.zeros(n)
+    profile[[n // 2 - 1, n // 2] if n % 2 == 0 else [n // 2]] = 0.5
+    if sigma_px > 1e-15:  # gaussian_filter leaves an axis alone below this
+        profile = ndimage.gaussian_filter1d(profile, sigma_px, mode="nearest")
+    return profile
+
+
+def _moved_axis(profile: np.ndarray, shift: float) -> np.ndarray:
+    """``profile`` linearly resampled at ``index + shift``, zero outside."""
+    n = profile.size
+    pos = np.arange(n, dtype=float) + shift
+    lo, hi = np.floor(pos), np.ceil(pos)
+    frac = pos - lo
+
+    def at(i: np.ndarray) -> np.ndarray:
+        inside = (i >= 0) & (i < n)
+        out = np.zeros(n)
+        out[inside] = profile[i[inside].astype(np.int64)]
+        return out
+
+    return (1 - frac) * at(lo) + frac * at(hi)
+
+
+def spatial_kernels(row_range: np.ndarray, col_range: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    sigma: np.ndarray, rotation: np.ndarray) -> tuple[sparse.csc_matrix, int]:
+    """The :func:`gaussian_spatial_kernel` of each unit as one sparse column over the movie's
+    flattened pixels (``row * n_cols + col``): ``[rows * cols, units]``, and how many units see
+    no pixel (all-zero columns).
+
+    Unrotated Gaussians whose blur reaches a zero pixel (the usual case: truncated at 4 sigma)
+    are built from two 1-D profiles, O(rows + cols) each, and keep only their support; the
+    others go through :func:`gaussian_spatial_kernel` itself. Both agree to rounding.
+    """
+    row_range = np.asarray(row_range, dtype=float)
+    col_range = np.asarray(col_range, dtype=float)
+    d_row, d_col = row_range[1] - row_range[0], col_range[1] - col_range[0]
+    n_rows, n_cols = row_range.size, col_range.size
+    mid_row = (row_range[-1] + row_range[0]) / 2     # origin (0, 0), as gaussian_spatial_kernel
+    mid_col = (col_range[-1] + col_range[0]) / 2
+    blurred: dict[tuple[int, float], np.ndarray] = {}
+
+    def profile(axis: int, n: int, sigma_px: float, key: float) -> np.ndarray:
+        if (axis, key) not in blurred:
+            blurred[(axis, key)] = _blurred_axis(n, sigma_px)
+        return blurred[(axis, key)]
+
+    indices, values, counts = [], [], []
+    blind = 0
+    for i in range(len(x)):
+        s0, s1 = float(sigma[i][0]), float(sigma[i][1])
+        done = False
+        if rotation[i] == 0:
+            col_p = profile(0, n_cols, s0 / d_col, s0)
+            row_p = profile(1, n_rows, s1 / d_row, s1)
+            if col_p.min() <= 0.0 or row_p.min() <= 0.0:   # a zero pixel: no clipping, separable
+                tx = -float(y[i]) / d_row
+                tx += -(0.0 - mid_row) / d_row
+                ty = -float(x[i]) / d_col
+                ty += -(0.0 - mid_col) / d_col
+                along_cols, along_rows = _moved_axis(col_p, ty), _moved_axis(row_p, tx)
+                total = abs(along_cols.sum() * along_rows.sum())
+                r_idx, c_idx = np.flatnonzero(along_rows), np.flatnonzero(along_cols)
+                if total == 0 or r_idx.size == 0 or c_idx.size == 0:
+                    pixels, weights = np.zeros(0, dtype=np.int64), np.zeros(0)
+                else:
+                    pixels = (r_idx[:, None] * n_cols + c_idx[None, :]).ravel()
+                    weights = (along_rows[r_idx][:, None] * along_cols[c_idx][None, :]).ravel() / total
+                done = True
+        if not done:
+            dense = gaussian_spatial_kernel(row_range, col_range, float(x[i]), float(y[i]), (s0, s1),
+                                            float(rotation[i]), allow_outside=True).ravel()
+            pixels = np.flatnonzero(dense)
+            weights = dense[pixels]
+        blind += int(pixels.size == 0)
+        indices.append(pixels)
+        values.append(weights)
+        counts.append(pixels.size)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    matrix = sparse.csc_matrix((np.concatenate(values) if values else np.zeros(0),
+                                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64), indptr),
+                               shape=(n_rows * n_cols, len(x)))
+    return matrix, blind
