@@ -34,27 +34,51 @@ from cantata.sonata._io import atomic_path
 __all__ = [
     "COMPONENT_DIRS",
     "ENGINES",
+    "ENGINE_ALIASES",
+    "ENGINE_COMPONENT_DIRS",
     "CurrentClamp",
     "NewEnvironment",
+    "RatesInput",
     "SpikesInput",
     "build_env_bionet",
+    "build_env_filternet",
     "build_env_pointnet",
+    "build_env_popnet",
     "create_environment",
     "find_network_files",
     "new_environment",
     "parse_iclamp",
+    "parse_rates_inputs",
     "parse_report_vars",
     "parse_spikes_inputs",
 ]
 
 PathType = str | PathLike[str]
 
-#: Sub-folders of ``components/``, each named in the config as ``components.<name>_dir``.
+#: Sub-folders of ``components/`` for the NEURON and NEST engines, each named in the config as
+#: ``components.<name>_dir`` (FilterNet and PopNet folders: :data:`ENGINE_COMPONENT_DIRS`).
 COMPONENT_DIRS = ("biophysical_neuron_models", "point_neuron_models", "synaptic_models",
                   "morphologies", "mechanisms", "templates")
 #: Engine name -> ``target_simulator``; BMTK's module names are accepted as aliases.
-ENGINES = {"neuron": "NEURON", "nest": "NEST"}
-_ENGINE_ALIASES = {"bionet": "neuron", "pointnet": "nest"}
+ENGINES = {"neuron": "NEURON", "nest": "NEST", "filternet": "LGNModel", "popnet": "DiPDE"}
+#: Engine name -> the ``components/`` sub-folders written for it.
+ENGINE_COMPONENT_DIRS = {"neuron": COMPONENT_DIRS, "nest": COMPONENT_DIRS, "filternet": ("filter_models",),
+                         "popnet": ("population_models", "synaptic_models")}
+ENGINE_ALIASES = {"bionet": "neuron", "pointnet": "nest", "lgnmodel": "filternet", "dipde": "popnet"}
+# options (by command-line flag) each engine can use; the others are an error when given
+_ENGINE_OPTIONS = {
+    "neuron": {"--iclamp", "--report-vars", "--spikes-inputs", "--compile-mechanisms"},
+    "nest": {"--iclamp", "--report-vars", "--spikes-inputs"},
+    "filternet": set(),
+    "popnet": {"--spikes-inputs", "--rates-inputs"},
+}
+# output files per engine (joined onto output_dir by the config loader)
+_OUTPUTS = {
+    "neuron": {"spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time"},
+    "nest": {"spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time"},
+    "filternet": {"rates_csv": "rates.csv", "spikes_h5": "spikes.h5", "spikes_csv": "spikes.csv"},
+    "popnet": {"rates_file": "firing_rates.csv"},
+}
 _SPIKE_MODULES = {".h5": "sonata", ".hdf5": "sonata", ".sonata": "sonata", ".csv": "csv",
                   ".txt": "csv", ".nwb": "nwb"}
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -79,6 +103,14 @@ class CurrentClamp:
 @dataclass(frozen=True)
 class SpikesInput:
     """Spikes from ``file`` driving the (virtual) node population ``population``."""
+
+    population: str
+    file: Path
+
+
+@dataclass(frozen=True)
+class RatesInput:
+    """Firing rates from the csv ``file`` for the external PopNet populations of ``population``."""
 
     population: str
     file: Path
@@ -164,48 +196,60 @@ def _bad_clamp(flag: str, found: str) -> NoReturn:
                       found=found)
 
 
-def parse_spikes_inputs(value: Any, flag: str = "--spikes-inputs") -> list[SpikesInput]:
-    """Spike inputs from ``"pop:file[,pop:file]"`` text, a list of such texts, ``(pop, file)``
-    pairs, a ``{pop: file}`` mapping or :class:`SpikesInput` objects. File paths are kept as
-    given (relative ones are relative to the current folder)."""
+def _file_pairs(value: Any, flag: str, kind: type[SpikesInput] | type[RatesInput],
+                suffixes: Mapping[str, str]) -> list[Any]:
+    """``kind`` objects from ``"pop:file[,pop:file]"`` text, a list of such texts, ``(pop, file)``
+    pairs, a ``{pop: file}`` mapping or ``kind`` objects; file names must end in ``suffixes``."""
     if value is None:
         return []
     if isinstance(value, Mapping):
         value = list(value.items())
-    items: list[Any] = [value] if isinstance(value, (str, SpikesInput)) else list(value)
-    out: list[SpikesInput] = []
+    items: list[Any] = [value] if isinstance(value, (str, kind)) else list(value)
+    what = "spikes" if kind is SpikesInput else "rates"
+    out: list[Any] = []
     for item in items:
-        if isinstance(item, SpikesInput):
+        if isinstance(item, kind):
             pairs = [(item.population, str(item.file))]
         elif isinstance(item, str):
             pairs = []
             for chunk in item.split(","):
                 pop, sep, file = chunk.strip().partition(":")
                 if not sep:
-                    raise ConfigError("malformed spikes input", key=flag,
+                    raise ConfigError(f"malformed {what} input", key=flag,
                                       expected="population:file[,population:file]", found=chunk)
                 pairs.append((pop, file))
         elif isinstance(item, (tuple, list)) and len(item) == 2 and item[0] is not None:
             pairs = [(str(item[0]), str(item[1]))]
         else:
-            raise ConfigError("malformed spikes input", key=flag,
+            raise ConfigError(f"malformed {what} input", key=flag,
                               expected="population:file text or (population, file) pairs", found=repr(item))
         for pop, file in pairs:
             pop, file = pop.strip(), file.strip()
             if not _POPULATION.match(pop):
-                raise ConfigError("bad population name in spikes input", key=flag,
+                raise ConfigError(f"bad population name in {what} input", key=flag,
                                   expected="population:file with a non-empty population name without "
                                            "spaces, '/', ':', ',' or ';'", found=f"{pop}:{file}")
             if not file:
-                raise ConfigError("spikes input has no file", key=flag, expected="population:file",
+                raise ConfigError(f"{what} input has no file", key=flag, expected="population:file",
                                   found=f"{pop}:")
-            suffix = Path(file).suffix.lower()
-            if suffix not in _SPIKE_MODULES:
-                raise ConfigError("unknown spike file type", key=flag,
-                                  expected="a file ending in .h5, .hdf5, .csv, .txt or .nwb",
+            if Path(file).suffix.lower() not in suffixes:
+                raise ConfigError(f"unknown {what.rstrip('s')} file type", key=flag,
+                                  expected="a file ending in " + ", ".join(dict.fromkeys(suffixes)),
                                   found=f"{pop}:{file}")
-            out.append(SpikesInput(pop, Path(file)))
+            out.append(kind(pop, Path(file)))
     return out
+
+
+def parse_spikes_inputs(value: Any, flag: str = "--spikes-inputs") -> list[SpikesInput]:
+    """Spike inputs from ``"pop:file[,pop:file]"`` text, a list of such texts, ``(pop, file)``
+    pairs, a ``{pop: file}`` mapping or :class:`SpikesInput` objects. File paths are kept as
+    given (relative ones are relative to the current folder)."""
+    return _file_pairs(value, flag, SpikesInput, _SPIKE_MODULES)
+
+
+def parse_rates_inputs(value: Any, flag: str = "--rates-inputs") -> list[RatesInput]:
+    """PopNet rate inputs (``pop_rates`` csv files), in the forms :func:`parse_spikes_inputs` takes."""
+    return _file_pairs(value, flag, RatesInput, {".csv": "csv", ".txt": "csv"})
 
 
 def parse_report_vars(value: Any, flag: str = "--report-vars") -> list[str]:
@@ -224,7 +268,7 @@ def parse_report_vars(value: Any, flag: str = "--report-vars") -> list[str]:
 
 def _engine(value: str | None) -> str:
     name = str(value if value is not None else "neuron").strip().lower()
-    name = _ENGINE_ALIASES.get(name, name)
+    name = ENGINE_ALIASES.get(name, name)
     if name not in ENGINES:
         raise ConfigError("unknown engine", key="engine", expected="one of " + ", ".join(ENGINES),
                           found=value)
@@ -352,7 +396,7 @@ def _in_config(path: Path, base_dir: Path, variables: Sequence[tuple[str, Path]]
 def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir: Path,
                   components_dir: Path, tstop: float, dt: float, run_options: _RunOptions,
                   report_vars: list[str],
-                  clamps: list[CurrentClamp], spikes: list[SpikesInput],
+                  clamps: list[CurrentClamp], spikes: list[SpikesInput], rates: list[RatesInput],
                   nodes: list[tuple[Path, Path | None]], edges: list[tuple[Path, Path | None]]
                   ) -> dict[str, Any]:
     places = [("NETWORK_DIR", network_dir), ("COMPONENTS_DIR", components_dir),
@@ -368,9 +412,12 @@ def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir:
         types = "node_types_file" if kind == "nodes" else "edge_types_file"
         return {f"{kind}_file": where(h5), types: where(csv) if csv is not None else None}
 
-    target = _TARGET_SET[engine]
-    run: dict[str, Any] = {"tstart": run_options.tstart, "tstop": tstop, "dt": dt,
-                           "nsteps_block": run_options.nsteps_block}
+    target = _TARGET_SET.get(engine)
+    # PopNet reads run.dt in seconds (as BMTK PopNet hands it to DiPDE); everything else in ms
+    run: dict[str, Any] = {"tstart": run_options.tstart, "tstop": tstop,
+                           "dt": dt / 1000.0 if engine == "popnet" else dt, "nsteps_block": run_options.nsteps_block}
+    if engine == "popnet":
+        del run["tstart"]  # PopNet rates always start at 0
     if engine == "neuron":
         run.update({"dL": run_options.dL, "spike_threshold": run_options.spike_threshold})
     inputs: dict[str, Any] = {}
@@ -386,6 +433,13 @@ def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir:
             name, k = f"{spike.population}_spikes_{k}", k + 1
         inputs[name] = {"input_type": "spikes", "module": _SPIKE_MODULES[spike.file.suffix.lower()],
                         "input_file": where(spike.file), "node_set": spike.population}
+    for rate in rates:
+        name = f"{rate.population}_rates"
+        k = 2
+        while name in inputs:
+            name, k = f"{rate.population}_rates_{k}", k + 1
+        inputs[name] = {"input_type": "csv", "module": "pop_rates", "rates": where(rate.file),
+                        "node_set": rate.population}
     reports = {
         f"{var}_report": {"module": "membrane_report", "cells": target, "variable_name": var,
                           "sections": "soma", "file_name": f"{var}_report.h5"}
@@ -403,14 +457,13 @@ def _build_config(*, engine: str, base_dir: Path, network_dir: Path, output_dir:
     }
     if engine == "neuron":
         config["conditions"] = {"celsius": run_options.celsius, "v_init": run_options.v_init}
+    node_sets = {"neuron": ("biophysical_nodes", "point_nodes"), "nest": ("point_nodes",)}.get(engine, ())
     config.update({
         "inputs": inputs,
-        "components": {f"{d}_dir": f"$COMPONENTS_DIR/{d}" for d in COMPONENT_DIRS},
-        "node_sets": {name: _NODE_SETS[name] for name in
-                      (("biophysical_nodes", "point_nodes") if engine == "neuron" else ("point_nodes",))},
+        "components": {f"{d}_dir": f"$COMPONENTS_DIR/{d}" for d in ENGINE_COMPONENT_DIRS[engine]},
+        "node_sets": {name: _NODE_SETS[name] for name in node_sets},
         "reports": reports,
-        "output": {"output_dir": "$OUTPUT_DIR", "log_file": "log.txt", "spikes_file": "spikes.h5",
-                   "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
+        "output": {"output_dir": "$OUTPUT_DIR", "log_file": "log.txt", **_OUTPUTS[engine],
                    "overwrite_output_dir": True},
         "networks": {"nodes": [entry(h5, csv, "nodes") for h5, csv in nodes],
                      "edges": [entry(h5, csv, "edges") for h5, csv in edges]},
@@ -477,6 +530,7 @@ def new_environment(
     report_vars: str | Iterable[str] | None = None,
     iclamp: Any = None,
     spikes_inputs: Any = None,
+    rates_inputs: Any = None,
     compile_mechanisms: bool = False,
     include_examples: bool = False,
     tstart: float = 0.0,
@@ -492,8 +546,12 @@ def new_environment(
     ``networks`` lists the node/edge files found in ``network_dir``) and ``run_script``.
     ``network_dir`` defaults to ``base_dir/network`` and ``output_dir`` to ``base_dir/output``;
     relative paths (also spike files) are relative to the current folder, as for any path.
-    ``report_vars``, ``iclamp`` and ``spikes_inputs`` take the command-line text forms or lists
-    (see :func:`parse_iclamp`, :func:`parse_spikes_inputs`, :func:`parse_report_vars`).
+    ``report_vars``, ``iclamp``, ``spikes_inputs`` and (PopNet) ``rates_inputs`` take the
+    command-line text forms or lists (see :func:`parse_iclamp`, :func:`parse_spikes_inputs`,
+    :func:`parse_rates_inputs`, :func:`parse_report_vars`); each engine takes the options that
+    mean something to it (FilterNet: none of these; PopNet: spikes and rates inputs).
+    ``engine`` is ``neuron``, ``nest``, ``filternet`` or ``popnet`` (or BMTK's ``bionet``,
+    ``pointnet``); times are in ms for every engine (a PopNet config gets ``run.dt`` in seconds).
     ``include_examples`` copies example point-neuron and synapse JSON files (and, for NEURON,
     Cantata's Allen channel ``.mod`` files) into ``components``; ``compile_mechanisms`` (NEURON)
     compiles ``components/mechanisms`` with :func:`cantata.mechanisms.compile_mechanisms`.
@@ -515,6 +573,15 @@ def new_environment(
     variables = parse_report_vars(report_vars)
     clamps = parse_iclamp(iclamp)
     spikes = parse_spikes_inputs(spikes_inputs)
+    rates = parse_rates_inputs(rates_inputs)
+    given = {"--report-vars": variables, "--iclamp": clamps, "--spikes-inputs": spikes, "--rates-inputs": rates,
+             "--compile-mechanisms": compile_mechanisms}
+    for flag, value in given.items():
+        if value and flag not in _ENGINE_OPTIONS[engine_name]:
+            usable = sorted(_ENGINE_OPTIONS[engine_name])
+            raise ConfigError(f"not used by the {engine_name} engine", key=flag,
+                              expected="one of " + ", ".join(usable) if usable else "none of these options",
+                              found=flag)
     base = Path(base_dir).expanduser().absolute()
     if base.exists() and not base.is_dir():
         raise ConfigError("is not a folder", file=base, key="DIR", expected="a folder (new or existing)",
@@ -528,9 +595,6 @@ def new_environment(
     examples = _example_files(engine_name) if include_examples else []
     compiler = None
     if compile_mechanisms:
-        if engine_name != "neuron":
-            raise ConfigError("mechanisms are compiled for NEURON only", key="--compile-mechanisms",
-                              expected="engine neuron", found=engine_name)
         compiler = _compiler("--compile-mechanisms")
         if not include_examples and not _has_mod_files(components / "mechanisms"):
             raise ConfigError("no .mod files to compile", file=components / "mechanisms",
@@ -558,22 +622,27 @@ def new_environment(
         notes.append(f"network folder {network} {state}: the config lists no network files; "
                      "build the network there and run `cantata new` again with --overwrite, "
                      "or add the files to `networks` in the config")
+    if engine_name == "filternet":
+        notes.append("the config has no movie input yet: add an `inputs` block with `input_type: movie` "
+                     "(docs/engines/filternet.md)")
     for h5, csv in nodes + edges:
         if csv is None:
             notes.append(f"no types CSV found for {h5.name} (listed with a null types file)")
-    for spike in spikes:
-        if not spike.file.expanduser().absolute().is_file():
-            notes.append(f"spikes input file {spike.file} does not exist yet")
+    for item in [*spikes, *rates]:
+        if not item.file.expanduser().absolute().is_file():
+            kind = "spikes" if isinstance(item, SpikesInput) else "rates"
+            notes.append(f"{kind} input file {item.file} does not exist yet")
     spikes = [SpikesInput(s.population, s.file.expanduser().absolute()) for s in spikes]
+    rates = [RatesInput(r.population, r.file.expanduser().absolute()) for r in rates]
     config = _build_config(engine=engine_name, base_dir=base, network_dir=network, output_dir=output,
                            components_dir=components, tstop=tstop_ms, dt=dt_ms, run_options=run_options,
                            report_vars=variables,
-                           clamps=clamps, spikes=spikes, nodes=nodes, edges=edges)
+                           clamps=clamps, spikes=spikes, rates=rates, nodes=nodes, edges=edges)
     template = resources.files("cantata.templates").joinpath("run.py.tmpl").read_text()
     script = Template(template).substitute(config_name=config_name, run_script=script_name)
 
     # 4. write
-    dirs = {name: components / name for name in COMPONENT_DIRS}
+    dirs = {name: components / name for name in ENGINE_COMPONENT_DIRS[engine_name]}
     for folder in dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
     copied = []
@@ -600,7 +669,7 @@ def new_environment(
 
 #: BMTK ``create_environment`` keywords Cantata has no counterpart for.
 _BMTK_UNSUPPORTED = ("components_dir", "node_sets_file", "config_name", "split_configs", "network_filter",
-                     "report_nodes", "rates_inputs", "clamp_reports", "file_current_clamp", "se_voltage_clamp")
+                     "report_nodes", "clamp_reports", "file_current_clamp", "se_voltage_clamp")
 
 
 def create_environment(simulator: str, base_dir: PathType = ".", **options: Any) -> NewEnvironment:
@@ -665,3 +734,13 @@ def build_env_bionet(base_dir: PathType = ".", **options: Any) -> NewEnvironment
 def build_env_pointnet(base_dir: PathType = ".", **options: Any) -> NewEnvironment:
     """BMTK's ``build_env_pointnet``: :func:`create_environment` for the NEST engine."""
     return create_environment("pointnet", base_dir, **options)
+
+
+def build_env_filternet(base_dir: PathType = ".", **options: Any) -> NewEnvironment:
+    """BMTK's ``build_env_filternet``: :func:`create_environment` for the filternet engine."""
+    return create_environment("filternet", base_dir, **options)
+
+
+def build_env_popnet(base_dir: PathType = ".", **options: Any) -> NewEnvironment:
+    """BMTK's ``build_env_popnet``: :func:`create_environment` for the popnet engine."""
+    return create_environment("popnet", base_dir, **options)

@@ -221,10 +221,16 @@ def test_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
         ({"spikes_inputs": "lgn:"}, r"--spikes-inputs: spikes input has no file"),
         ({"spikes_inputs": "lgn:spikes.dat"}, r"--spikes-inputs: unknown spike file type .*lgn:spikes\.dat"),
         ({"report_vars": "v,,cai"}, r"--report-vars: bad variable name"),
-        ({"engine": "brian2"}, r"engine: unknown engine \(expected one of neuron, nest, found 'brian2'\)"),
+        ({"engine": "brian2"}, r"engine: unknown engine \(expected one of neuron, nest, filternet, popnet, found 'brian2'\)"),
         ({"config_file": "sub/config.json"}, r"--config-file: must be a file name without a folder"),
         ({"config_file": "config.yaml"}, r"--config-file: must end in \.json"),
-        ({"compile_mechanisms": True, "engine": "nest"}, r"--compile-mechanisms: mechanisms are compiled for NEURON only"),
+        ({"compile_mechanisms": True, "engine": "nest"},
+         r"--compile-mechanisms: not used by the nest engine \(expected one of --iclamp, --report-vars, --spikes-inputs"),
+        ({"iclamp": "0.1,5,10", "engine": "popnet"}, r"--iclamp: not used by the popnet engine"),
+        ({"spikes_inputs": "lgn:a.h5", "engine": "filternet"},
+         r"--spikes-inputs: not used by the filternet engine \(expected none of these options"),
+        ({"rates_inputs": "ext:rates.csv", "engine": "neuron"}, r"--rates-inputs: not used by the neuron engine"),
+        ({"rates_inputs": "ext:rates.h5", "engine": "popnet"}, r"--rates-inputs: unknown rate file type"),
         ({"compile_mechanisms": True}, r"--compile-mechanisms: no \.mod files to compile"),
     ],
 )
@@ -348,3 +354,70 @@ def test_compile_mechanisms_builds_the_copied_library(tmp_path: Path) -> None:
 
     env = new_environment(tmp_path / "sim", "neuron", include_examples=True, compile_mechanisms=True)
     assert env.mechanisms_build is not None and compiled_library(env.mechanisms_build) is not None
+
+
+def test_generated_popnet_environment_runs_like_the_example(tmp_path: Path) -> None:
+    """`cantata new DIR popnet --rates-inputs ... --include-examples` on the PopNet example's
+    network gives the example's rates (same population models, same input)."""
+    import importlib.util
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "popnet"
+    spec = importlib.util.spec_from_file_location("popnet_build", example / "build_network.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    base = tmp_path / "sim"
+    builder.build(base)
+    rates_csv = base / "inputs" / "external_rates.csv"
+    env = new_environment(base, "dipde", include_examples=True, tstop=100.0, dt=0.1,
+                          rates_inputs=f"thalamus:{rates_csv}")
+    config = load_config(env.config)
+    assert config.target_simulator == "DiPDE" and config.run["dt"] == pytest.approx(1e-4)
+    assert sorted(env.component_dirs) == ["population_models", "synaptic_models"]
+    assert config.inputs["thalamus_rates"] == {"input_type": "csv", "module": "pop_rates",
+                                               "rates": str(rates_csv), "node_set": "thalamus"}
+    assert config.output["rates_file"].endswith("firing_rates.csv") and "spikes_file" not in config.output
+    _assert_validates(env.config)
+    proc = _run_script(env.run_script)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ours = np.loadtxt(base / "output" / "firing_rates.csv")
+
+    reference = json.loads((example / "config.json").read_text())
+    reference["manifest"]["$BASE_DIR"] = str(base)
+    reference["components"]["population_models_dir"] = str(example / "components" / "pop_models")
+    reference["run"]["tstop"] = 100.0
+    reference["output"]["output_dir"] = str(tmp_path / "reference")
+    (tmp_path / "reference.json").write_text(json.dumps(reference))
+    from cantata.sim import Simulation
+
+    Simulation.from_config(tmp_path / "reference.json", progress=False).run()
+    assert np.array_equal(ours, np.loadtxt(tmp_path / "reference" / "rates.csv"))
+    assert ours[:, 2].max() > 5.0
+
+
+def test_generated_filternet_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cantata new filternet DIR --include-examples`: FilterNet's folders, output keys and a note
+    that a movie input is still to be added; with one added, the run writes rates and spikes."""
+    from cantata.build import NetworkBuilder
+
+    base = tmp_path / "sim"
+    lgn = NetworkBuilder("lgn")
+    lgn.add_nodes(N=4, model_type="virtual", model_template="lgnmodel:tON_TF8", dynamics_params="tON_TF8.json",
+                  x=[10.0, 20.0, 30.0, 40.0], y=[10.0, 15.0, 20.0, 25.0], spatial_size=6.0, spont_fr=2.0)
+    lgn.save(base / "network")
+    assert main(["new", "filternet", str(base), "--include-examples", "--tstop", "500", "--dt", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "no movie input yet" in printed
+    config = json.loads((base / "config.json").read_text())
+    assert config["target_simulator"] == "LGNModel"
+    assert config["components"] == {"filter_models_dir": "$COMPONENTS_DIR/filter_models"}
+    assert {k: config["output"][k] for k in ("rates_csv", "spikes_h5", "spikes_csv")} == {
+        "rates_csv": "rates.csv", "spikes_h5": "spikes.h5", "spikes_csv": "spikes.csv"}
+    assert sorted(p.name for p in (base / "components" / "filter_models").iterdir()) == ["sOFF_TF4.json",
+                                                                                         "tON_TF8.json"]
+    config["inputs"] = {"flash": {"input_type": "movie", "module": "full_field_flash", "row_size": 60,
+                                  "col_size": 80, "t_on": 100.0, "t_off": 300.0, "max_intensity": 1.0}}
+    (base / "config.json").write_text(json.dumps(config))
+    proc = _run_script(base / "run.py")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rates = (base / "output" / "rates.csv").read_text().splitlines()
+    assert len(rates) > 4 and (base / "output" / "spikes.h5").is_file()

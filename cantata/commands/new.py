@@ -10,10 +10,10 @@ from cantata.cli import command
 
 def _split_positionals(args: argparse.Namespace) -> tuple[str, str | None]:
     """DIR and ENGINE from ``new DIR [ENGINE]`` or BMTK's order ``new ENGINE DIR``."""
-    from cantata.environment import ENGINES
+    from cantata.environment import ENGINE_ALIASES, ENGINES
     from cantata.errors import ConfigError
 
-    known = {*ENGINES, "bionet", "pointnet"}
+    known = {*ENGINES, *ENGINE_ALIASES}
     words = args.positionals
     if len(words) == 1:
         directory, engine = words[0], None
@@ -22,7 +22,7 @@ def _split_positionals(args: argparse.Namespace) -> tuple[str, str | None]:
         directory, engine = (words[1], words[0]) if first_is_engine else (words[0], words[1])
     else:
         raise ConfigError("expected a folder and optionally an engine", key="DIR [ENGINE]",
-                          expected="cantata new DIR [neuron|nest]", found=" ".join(words) or "nothing")
+                          expected="cantata new DIR [neuron|nest|filternet|popnet]", found=" ".join(words) or "nothing")
     if engine is not None and args.engine is not None and engine.lower() != args.engine.lower():
         raise ConfigError("engine given twice with different values", key="--engine",
                           expected=f"{engine} (or leave one out)", found=args.engine)
@@ -38,6 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         config_file=args.config_file, run_script=args.run_script, overwrite=args.overwrite,
         network_dir=args.network_dir, output_dir=args.output_dir, tstop=args.tstop, dt=args.dt,
         report_vars=args.report_vars, iclamp=args.iclamp, spikes_inputs=args.spikes_inputs,
+        rates_inputs=args.rates_inputs,
         compile_mechanisms=args.compile_mechanisms, include_examples=args.include_examples,
     )
     base = env.base_dir
@@ -69,9 +70,9 @@ def _run(args: argparse.Namespace) -> int:
 @command("new", "create a simulation folder: components/, a SONATA config and a run script")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("positionals", nargs="+", metavar="DIR [ENGINE]",
-                        help="folder to create or complete; engine neuron (default) or nest "
-                             "(BMTK's order ENGINE DIR works too)")
-    parser.add_argument("--engine", help="neuron or nest: sets target_simulator")
+                        help="folder to create or complete; engine neuron (default), nest, filternet "
+                             "or popnet (BMTK's names and order ENGINE DIR work too)")
+    parser.add_argument("--engine", help="neuron, nest, filternet or popnet: sets target_simulator")
     parser.add_argument("--config-file", default="config.json", help="config file name (default config.json)")
     parser.add_argument("--run-script", default="run.py", help="run script name (default run.py)")
     parser.add_argument("--overwrite", action="store_true",
@@ -86,9 +87,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "several with ';' or by repeating the flag")
     parser.add_argument("--spikes-inputs", action="append",
                         help="spike inputs population:file[,population:file] (h5, csv or nwb)")
+    parser.add_argument("--rates-inputs", action="append",
+                        help="PopNet rate inputs population:file[,population:file] (pop_rates csv)")
     parser.add_argument("--compile-mechanisms", action="store_true",
                         help="compile components/mechanisms with nrnivmodl (NEURON)")
     parser.add_argument("--include-examples", action="store_true",
                         help="copy Cantata's example components (Allen channels for NEURON, "
-                             "point-neuron and synapse JSON files)")
+                             "point-neuron and synapse JSON files; filter or population models)")
     parser.set_defaults(run=_run)

@@ -4,6 +4,7 @@ imports changed.
 * :mod:`cantata.compat.bionet`: ``from bmtk.simulator import bionet`` (runs on NEURON)
 * :mod:`cantata.compat.pointnet`: ``from bmtk.simulator import pointnet`` (runs on NEST)
 * :mod:`cantata.compat.filternet`: ``from bmtk.simulator import filternet`` (the filternet engine)
+* :mod:`cantata.compat.popnet`: ``from bmtk.simulator import popnet`` (the popnet engine)
 * :mod:`cantata.compat.spike_trains`: ``bmtk.utils.reports.spike_trains`` (``SpikeTrains``,
   ``PoissonSpikeGenerator``, ``sort_order``)
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["bionet", "filternet", "pointnet", "spike_trains"]
+__all__ = ["bionet", "filternet", "pointnet", "popnet", "spike_trains"]
 
 
 def __getattr__(name: str) -> ModuleType:
