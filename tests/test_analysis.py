@@ -92,3 +92,48 @@ def test_population_rates_leave_out_virtual_nodes(testdata):
         table = population_rates(spikes, circuit=circuit, tstart=0.0, tstop=3000.0)
     assert table["population"].tolist() == ["v1"]
     assert table["n_nodes"].tolist() == [300]
+
+
+# -- rate files (PopNet, FilterNet) -------------------------------------------------------------
+
+def test_read_rates_reads_every_engine_layout(tmp_path):
+    from cantata.analysis import read_rates
+    from cantata.sim.engines.filter.rates import write_rates_csv, write_rates_h5
+
+    popnet = tmp_path / "firing_rates.csv"
+    popnet.write_text("100 0.0 0.0\n100 0.001 2.5\n101 0.0 0.0\n101 0.001 4.0\n")
+    table = read_rates(popnet)
+    assert table["node_id"].tolist() == [100, 100, 101, 101] and (table["population"] == "").all()
+    assert table["time"].tolist() == [0.0, 1.0, 0.0, 1.0] and table["rate"].tolist() == [0.0, 2.5, 0.0, 4.0]
+
+    times = np.array([0.0, 0.5, 1.0])
+    rates = {"lgn": (np.array([3, 1]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))}
+    for path in (write_rates_csv(tmp_path / "rates.csv", times, rates), write_rates_h5(tmp_path / "rates.h5", times, rates)):
+        table = read_rates(path).sort_values(["node_id", "time"], ignore_index=True)
+        assert table["population"].tolist() == ["lgn"] * 6
+        assert table["node_id"].tolist() == [1, 1, 1, 3, 3, 3]
+        assert table["time"].tolist() == [0.0, 500.0, 1000.0] * 2
+        assert table["rate"].tolist() == [2.0, 4.0, 6.0, 1.0, 3.0, 5.0]
+        fig = plot_rates(path, tmp_path / f"{path.suffix[1:]}.png")
+        assert [line.get_label() for line in fig.axes[0].lines] == ["lgn (mean of 2)"]
+        assert fig.axes[0].lines[0].get_ydata().tolist() == [1.5, 3.5, 5.5]
+
+    fig = plot_rates(popnet, tmp_path / "popnet.png")
+    assert [line.get_label() for line in fig.axes[0].lines] == ["node_type_id 100", "node_type_id 101"]
+    assert (tmp_path / "popnet.png").stat().st_size > 5000
+
+
+def test_read_rates_bad_files_are_named(tmp_path):
+    from cantata.analysis import read_rates
+    from cantata.errors import FormatError
+
+    with pytest.raises(FormatError, match="rates file not found"):
+        read_rates(tmp_path / "missing.csv")
+    bad = tmp_path / "four.csv"
+    bad.write_text("1 2 3 4\n")
+    with pytest.raises(FormatError, match=r"four\.csv: columns: not a rates file \(expected 3 columns"):
+        read_rates(bad)
+    words = tmp_path / "words.csv"
+    words.write_text("a b c\n")
+    with pytest.raises(FormatError, match="not a rates file"):
+        read_rates(words)

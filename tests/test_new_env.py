@@ -392,6 +392,12 @@ def test_generated_popnet_environment_runs_like_the_example(tmp_path: Path) -> N
     Simulation.from_config(tmp_path / "reference.json", progress=False).run()
     assert np.array_equal(ours, np.loadtxt(tmp_path / "reference" / "rates.csv"))
     assert ours[:, 2].max() > 5.0
+    # the rates plot reads the config's rates_file and labels populations by pop_name
+    assert main(["plot", "rates", str(env.config), "-o", str(tmp_path / "rates.png")]) == 0
+    from cantata.analysis import plot_rates
+
+    labels = [line.get_label() for line in plot_rates(env.config).axes[0].lines]
+    assert labels == ["exc (100)", "inh (101)"]
 
 
 def test_generated_filternet_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cantata.analysis.rate_files import is_rates_file, rates_output, read_rates
 from cantata.analysis.sources import Source, as_config, load_spikes, pick_source, report_file
 from cantata.errors import CantataError
 from cantata.sonata.reports import FrameReport
@@ -117,10 +118,17 @@ def plot_rates(
     show: bool = False,
 ):
     """Population rate histogram: mean rate per node (Hz) in bins of ``bin_ms``, one line per
-    population (normalised by the number of nodes that spiked at least once)."""
+    population (normalised by the number of nodes that spiked at least once).
+
+    A rates file, or a config whose ``output`` has PopNet's ``rates_file``, is plotted as it is
+    (no binning): one line per PopNet population (labelled by ``pop_name`` when the config's
+    node types have it), or the mean over the nodes of each FilterNet population."""
     if bin_ms <= 0:
         raise CantataError("bin width must be positive", key="bin_ms", found=bin_ms)
     source = pick_source(source, config_file=config_file, spikes_file=spikes_file)
+    rates_path, labels = _rates_source(source)
+    if rates_path is not None:
+        return _plot_rate_file(rates_path, labels, path, save_as, show, population=population)
     spikes = load_spikes(source)
     if population is not None:
         spikes = spikes.select(population=population)
@@ -140,6 +148,50 @@ def plot_rates(
     ax.set_ylabel("rate (Hz per node)")
     ax.set_title(f"population rates, {bin_ms:g} ms bins")
     if spikes.populations:
+        ax.legend(loc="upper right", fontsize="small")
+    return _save(fig, path, save_as, show)
+
+
+def _rates_source(source: Source) -> tuple[Path | None, dict[int, str]]:
+    """The rates file to plot instead of spikes (PopNet config or a rates file), and PopNet
+    labels (node_type_id -> pop_name) from the config's node types."""
+    if isinstance(source, SpikeTrains):
+        return None, {}
+    config = as_config(source)
+    if config is None:
+        return (Path(source), {}) if is_rates_file(source) else (None, {})
+    value = config.output.get("rates_file")
+    if not isinstance(value, str) or rates_output(config) is None:
+        return None, {}
+    from cantata.sonata.circuit import Circuit
+
+    labels: dict[int, str] = {}
+    for pop in Circuit.from_config(config).nodes.values():
+        types = pop.types
+        if "pop_name" in types.columns:
+            labels.update(zip(types["node_type_id"].astype(int), types["pop_name"].astype(str)))
+    return config.output_path(value), labels
+
+
+def _plot_rate_file(rates_path: Path, labels: dict[int, str], path, save_as, show, *, population: str | None):
+    table = read_rates(rates_path)
+    if population is not None:
+        table = table[table["population"] == population]
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    popnet = bool(len(table)) and bool((table["population"] == "").all())
+    if popnet:
+        for key, rows in table.groupby("node_id", sort=False):
+            name = labels.get(int(key))
+            ax.plot(rows["time"], rows["rate"], label=f"{name} ({key})" if name else f"node_type_id {key}")
+    else:
+        for name, rows in table.groupby("population", sort=False):
+            mean = rows.groupby("time", sort=True)["rate"].mean()
+            ax.plot(mean.index, mean.to_numpy(), label=f"{name} (mean of {rows['node_id'].nunique()})")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("rate (Hz)")
+    ax.set_title(f"firing rates from {rates_path.name}")
+    if len(table):
         ax.legend(loc="upper right", fontsize="small")
     return _save(fig, path, save_as, show)
 
