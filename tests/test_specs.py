@@ -274,32 +274,23 @@ def _set(path: str, value: object):
 
 BAD = [
     ("missing numCells", lambda n, c: n.popParams["A"].pop("numCells"), "popParams['A'].numCells"),
-    ("density", _set("net.popParams.A.density", 10), "popParams['A'].density"),
     ("unknown cellType", _set("net.popParams.A.cellType", "PV"), "popParams['A'].cellType"),
     ("mod-based cell model", lambda n, c: n.popParams.update(Z={"cellModel": "Izhi2007b", "numCells": 1}),
      "popParams['Z'].cellType"),
     ("NetStim parameter", lambda n, c: n.popParams.update(Z={"cellModel": "NetStim", "numCells": 1, "freq": 3}),
      "popParams['Z'].freq"),
     ("scale", _set("net.scale", 2), "netParams.scale"),
-    ("point process in a section", _set("net.cellParams.PYR.secs.soma.pointps", {"izh": {"mod": "Izhi"}}),
-     "secs.soma.pointps"),
     ("string function", _set("net.cellParams.PYR.secs.soma.geom.L", "10 + rand"), "secs.soma.geom.L"),
     ("unknown geometry", _set("net.cellParams.PYR.secs.soma.geom.length", 3), "geom.length"),
     ("bad parent", _set("net.cellParams.PYR.secs.dend.topol.parentSec", "axon"), "topol.parentSec"),
     ("cell vars", _set("net.cellParams.PYR.vars", {"g": 1}), "cellParams['PYR'].vars"),
-    ("synapse model", _set("net.synMechParams.exc.mod", "AMPA"), "synMechParams['exc'].mod"),
     ("synapse parameter", _set("net.synMechParams.exc.gmax", 1), "synMechParams['exc'].gmax"),
-    ("probability string", lambda n, c: n.connParams.update(
-        r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"}, "probability": "0.1*exp(-dist_3D)"}),
-     "connParams['r'].probability"),
     ("plasticity", lambda n, c: n.connParams.update(r={"preConds": {}, "postConds": {}, "plast": {}}),
      "connParams['r'].plast"),
     ("unknown synMech", lambda n, c: n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"},
                                                             "synMech": "NMDA"}), "connParams['r'].synMech"),
     ("unknown section", lambda n, c: n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"},
                                                             "sec": "apic"}), "connParams['r'].sec"),
-    ("section list", lambda n, c: n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"},
-                                                         "sec": ["soma", "dend"]}), "connParams['r'].sec"),
     ("connList index", lambda n, c: n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"},
                                                            "connList": [[0, 12]]}), "connParams['r'].connList"),
     ("connList weights", lambda n, c: n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "B"},
@@ -313,7 +304,6 @@ BAD = [
     ("connection onto a VecStim", lambda n, c: (
         n.popParams.update(V={"cellModel": "VecStim", "numCells": 1, "spkTimes": [1]}),
         n.connParams.update(r={"preConds": {"pop": "A"}, "postConds": {"pop": "V"}})), "connParams['r'].postConds"),
-    ("stimulation type", lambda n, c: n.stimSourceParams.update(v={"type": "VClamp"}), "stimSourceParams['v'].type"),
     ("stimulation source", lambda n, c: n.stimTargetParams.update(t={"source": "x", "conds": {}}),
      "stimTargetParams['t'].source"),
     ("cellList", lambda n, c: (n.stimSourceParams.update(i={"type": "IClamp", "amp": 1}),
@@ -325,11 +315,68 @@ BAD = [
     ("NEURON global", _set("cfg.hParams.ek", -80), "simConfig.hParams.ek"),
     ("record step", _set("cfg.recordStep", 0.03), "simConfig.recordStep"),
     ("tstop", _set("cfg.tstop", 50), "simConfig.tstop"),
-    ("dendritic trace", lambda n, c: (setattr(c, "recordCells", ["A"]),
-                                      c.recordTraces.update(V={"sec": "dend", "loc": 0.5, "var": "v"})),
-     "simConfig.recordTraces['V']"),
     ("recordCells", _set("cfg.recordCells", [("Q", 1)]), "simConfig.recordCells"),
+    # second version: what string functions, rules, mechanisms and stimulation still refuse
+    ("unknown name", lambda n, c: _rule(n, weight="0.1*exp(-dist/100)"), "connParams['r'].weight"),
+    ("netpyne has no gauss", lambda n, c: _rule(n, weight="gauss(1, 0.1)"), "connParams['r'].weight"),
+    ("attribute access", lambda n, c: _rule(n, weight="post_x.real"), "connParams['r'].weight"),
+    ("builtins", lambda n, c: _rule(n, delay="__import__('os').getcwd()"), "connParams['r'].delay"),
+    ("syntax", lambda n, c: _rule(n, probability="0.1 *"), "connParams['r'].probability"),
+    ("strings", lambda n, c: _rule(n, weight="'a' + 'b'"), "connParams['r'].weight"),
+    ("border distance", lambda n, c: _rule(n, weight="dist_3D_border"), "connParams['r'].weight"),
+    ("pre variable in convergence", lambda n, c: _rule(n, convergence="pre_x / 10"), "connParams['r'].convergence"),
+    ("synsPerConn string", lambda n, c: _rule(n, synsPerConn="1 + 1"), "connParams['r'].synsPerConn"),
+    ("geometry string", _set("net.cellParams.PYR.secs.soma.geom.L", "10 + post_x"), "secs.soma.geom.L"),
+    ("no size", lambda n, c: n.popParams["A"].pop("numCells"), "popParams['A'].numCells"),
+    ("density function without range", _set("net.popParams.A", {"cellType": "PYR", "density": "1e5*ynorm"}),
+     "popParams['A'].ynormRange"),
+    ("cellsList key", _set("net.popParams.A", {"cellType": "PYR", "cellsList": [{"x": 1, "layer": 2}]}),
+     "popParams['A'].cellsList[0].layer"),
+    ("gridSpacing", _set("net.popParams.A", {"cellType": "PYR", "gridSpacing": [10, 10]}), "popParams['A'].gridSpacing"),
+    ("two rules apply", lambda n, c: n.cellParams.update(P2={"conds": {"cellType": "PYR"}, "secs": PYR["secs"]}),
+     "popParams['A']"),
+    ("rule chosen by position", lambda n, c: n.cellParams.update(P2={"conds": {"ynorm": [0, 0.5]}, "secs": {}}),
+     "cellParams['P2'].conds.ynorm"),
+    ("synapse parameter string", _set("net.synMechParams.nmda", {"mod": "NMDA", "tau": "1 + 2"}),
+     "synMechParams['nmda'].tau"),
+    ("self netcon", _set("net.synMechParams.h", {"mod": "Hebb", "selfNetCon": {"sec": "soma"}}),
+     "synMechParams['h'].selfNetCon"),
+    ("point process gid", _set("net.cellParams.PYR.secs.soma.pointps", {"p": {"mod": "Izhi", "seed": "gid"}}),
+     "secs.soma.pointps.p.seed"),
+    ("unknown section in a list", lambda n, c: _rule(n, sec=["dend", "apic"]), "connParams['r'].sec"),
+    ("loc with spread synapses", lambda n, c: _rule(n, sec=["soma", "dend"], synsPerConn=2, loc=0.3),
+     "connParams['r'].loc"),
+    ("secList member", _set("net.cellParams.PYR.secLists", {"all": ["soma", "axon"]}), "secLists.all"),
+    ("vref cell, other section", lambda n, c: (_izh(n), _rule(n, sec="dend", post="Z")), "connParams['r'].sec"),
+    ("vref cell, two synapses", lambda n, c: (_izh(n), _rule(n, synsPerConn=2, post="Z")),
+     "connParams['r'].synsPerConn"),
+    ("SEClamp string", lambda n, c: _stim(n, {"type": "SEClamp", "dur1": "10 + post_x"}),
+     "stimSourceParams['s'].dur1"),
+    ("VClamp levels", lambda n, c: _stim(n, {"type": "VClamp", "amp": [1, 2, 3, 4]}), "stimSourceParams['s'].amp"),
+    ("AlphaSynapse key", lambda n, c: _stim(n, {"type": "AlphaSynapse", "gbar": 1}), "stimSourceParams['s'].gbar"),
+    ("XStim", lambda n, c: _stim(n, {"type": "XStim"}), "stimSourceParams['s'].type"),
+    ("synapse trace", lambda n, c: (setattr(c, "recordCells", ["A"]),
+                                    c.recordTraces.update(g={"sec": "soma", "synMech": "exc", "var": "g"})),
+     "simConfig.recordTraces['g'].synMech"),
+    ("trace at a section end", lambda n, c: (setattr(c, "recordCells", ["A"]),
+                                             c.recordTraces.update(V={"sec": "dend", "loc": 1.0, "var": "v"})),
+     "simConfig.recordTraces['V'].loc"),
 ]
+
+
+def _rule(net: NetParams, post: str = "B", **keys: object) -> None:
+    net.connParams["r"] = {"preConds": {"pop": "A"}, "postConds": {"pop": post}, "synMech": "exc", **keys}
+
+
+def _izh(net: NetParams) -> None:
+    net.cellParams["IZH"] = {"secs": {"soma": {"geom": {"L": 10, "diam": 10}, "pointps": {
+        "izh": {"mod": "CantataIzh", "vref": "V", "synList": ["exc"]}}}, "dend": {"geom": {"L": 10}}}}
+    net.popParams["Z"] = {"cellType": "IZH", "numCells": 2}
+
+
+def _stim(net: NetParams, source: dict) -> None:
+    net.stimSourceParams["s"] = source
+    net.stimTargetParams["t"] = {"source": "s", "conds": {"pop": "A"}, "sec": "soma", "loc": 0.5}
 
 
 @pytest.mark.parametrize(("what", "change", "key"), BAD, ids=[b[0] for b in BAD])
@@ -373,17 +420,31 @@ def test_the_engine_names_bad_cell_rules(tmp_path: Path) -> None:
     config = to_sonata(net, cfg, tmp_path / "b")
     rule_file = tmp_path / "b" / "components" / "cells" / "PYR.json"
     rule = json.loads(rule_file.read_text())
-    rule["secs"]["soma"]["pointps"] = {}
+    rule["secs"]["soma"]["synMechs"] = {}
     rule_file.write_text(json.dumps(rule))
     proc = run_cantata("run", str(config), "--no-progress")
-    assert proc.returncode != 0 and "secs.soma.pointps" in proc.stderr and "PYR.json" in proc.stderr, \
+    assert proc.returncode != 0 and "secs.soma.synMechs" in proc.stderr and "PYR.json" in proc.stderr, \
+        proc.stderr[-2000:]
+
+    net, cfg = _model(A=1, B=1)  # a point process NEURON does not have
+    net.cellParams["PYR"]["secs"]["soma"]["pointps"] = {"izh": {"mod": "NoSuchIzh", "a": 1}}
+    proc = run_cantata("run", str(to_sonata(net, cfg, tmp_path / "c")), "--no-progress")
+    assert proc.returncode != 0 and "NoSuchIzh" in proc.stderr and "secs.soma.pointps.izh.mod" in proc.stderr, \
         proc.stderr[-2000:]
 
 
-def test_the_netpyne_style_example_runs(tmp_path: Path) -> None:
+def test_the_netpyne_style_examples_run(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE / "tut2.py", tmp_path)
+    shutil.copy(EXAMPLE / "distance.py", tmp_path)
+    other = subprocess.Popen([sys.executable, "distance.py"], cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=child_env())
     proc = subprocess.run([sys.executable, "tut2.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env=child_env())
+    out, err = other.communicate(timeout=300)
+    assert other.returncode == 0, err[-3000:]
+    rate = float(next(line for line in out.splitlines() if line.startswith("E:")).split(", ")[1].split()[0])
+    assert 8 < rate < 22 and "cell 0 (voltage-clamped): 0 spikes" in out  # README: about 14 Hz (NetPyNE: 15.3)
+    assert (tmp_path / "distance" / "output" / "V_dend.h5").is_file()
     assert proc.returncode == 0, proc.stderr[-3000:]
     rates = dict(line.split(": ")[0:2] for line in proc.stdout.splitlines() if line[:2] in ("S:", "M:"))
     assert set(rates) == {"S", "M"}
@@ -391,3 +452,120 @@ def test_the_netpyne_style_example_runs(tmp_path: Path) -> None:
     assert 5 < hz["S"] < 16 and 12 < hz["M"] < 26  # README: about 10 and 18 Hz (NetPyNE: 10.2, 18.6)
     out = tmp_path / "tut2" / "output"
     assert {p.name for p in out.iterdir()} >= {"spikes.h5", "V_soma.h5", "raster.png", "traces_V_soma.png"}
+
+
+# ------------------------------------------------------------- second version (no simulator)
+
+
+def test_string_functions_are_vectorised_netpyne_expressions() -> None:
+    from cantata.specs.strfuncs import PAIR_VARIABLES, StringFunction, pair_columns
+
+    rng = np.random.default_rng(0)
+    pre = {c: rng.random(500) * 100 for c in ("x", "y", "z", "xnorm", "ynorm", "znorm")}
+    post = {c: rng.random(500) * 100 for c in pre}
+    text = "0.3*exp(-dist_3D/lengthConst) if dist_x < 50 and 10 <= post_y < 90 else max(0.01, dist_2D/1000)"
+    func = StringFunction(text, "k", PAIR_VARIABLES, {"lengthConst": 150.0})
+    assert func.variables == ["dist_2D", "dist_3D", "dist_x", "post_y"] and not func.random
+    values = func(pair_columns(func.variables, pre, post), 500)
+    import math
+    for i in range(0, 500, 37):  # row by row, as NetPyNE evaluates it
+        d3 = math.sqrt(sum((pre[c][i] - post[c][i]) ** 2 for c in "xyz"))
+        d2 = math.sqrt((pre["x"][i] - post["x"][i]) ** 2 + (pre["z"][i] - post["z"][i]) ** 2)
+        want = 0.3 * math.exp(-d3 / 150) if abs(pre["x"][i] - post["x"][i]) < 50 and 10 <= post["y"][i] < 90 \
+            else max(0.01, d2 / 1000)
+        assert values[i] == pytest.approx(want, rel=1e-14)
+    odd = pair_columns(["dist_norm3D"], {"xnorm": np.array([0.5]), "ynorm": np.array([0.9]), "znorm": np.array([0.3])},
+                       {"xnorm": np.array([0.1]), "ynorm": np.array([0.5]), "znorm": np.array([0.2])})
+    assert odd["dist_norm3D"][0] == pytest.approx(math.sqrt(0.4 ** 2 + math.sqrt(0.4) + math.sqrt(0.1)))  # NetPyNE's
+    draws = {name: StringFunction(text, "k", (), {})({}, 200_000, np.random.default_rng(1)) for name, text in (
+        ("uniform", "uniform(2, 4)"), ("normal", "normal(5, 4)"), ("lognormal", "lognormal(2, 0.5)"),
+        ("negexp", "negexp(3)"), ("discunif", "discunif(1, 3)"), ("erlang", "erlang(4, 2)"))}
+    assert 2 <= draws["uniform"].min() and draws["uniform"].max() <= 4
+    assert abs(draws["normal"].mean() - 5) < 0.02 and abs(draws["normal"].var() - 4) < 0.05  # variance, as NEURON
+    assert abs(draws["lognormal"].mean() - 2) < 0.01 and abs(draws["lognormal"].var() - 0.5) < 0.02
+    assert abs(draws["negexp"].mean() - 3) < 0.03 and set(np.unique(draws["discunif"])) == {1, 2, 3}
+    assert abs(draws["erlang"].mean() - 4) < 0.02 and abs(draws["erlang"].var() - 2) < 0.05
+
+
+def test_grid_cells_list_and_density_give_netpyne_cells() -> None:
+    net, cfg = _model(A=1, B=1)
+    net.sizeX, net.sizeY, net.sizeZ = 100, 60, 20
+    net.popParams["G"] = {"cellType": "PYR", "gridSpacing": [50, 30, 40], "yRange": [0, 30]}
+    net.popParams["L"] = {"cellType": "PYR", "cellsList": [{"x": 10, "ynorm": 0.5}, {"xnorm": 0.25, "z": 4}]}
+    net.popParams["N"] = {"cellType": "PYR", "density": 50000, "xnormRange": [0.2, 0.7]}
+    net.popParams["F"] = {"cellType": "PYR", "density": "2e5*ynorm", "ynormRange": [0, 1]}
+    pops = compile_model(net, cfg).populations
+    assert pops["G"].positions.tolist() == [[x, y, 0] for x in (0, 50, 100) for y in (0, 30)]
+    assert pops["L"].positions.tolist() == [[10, 30, 0], [25, 0, 4]]
+    assert pops["N"].size == int(50000 * (60 / 1e3 * 100 / 1e3 * 20 / 1e3) * 0.5)  # NetPyNE's count: 3
+    x = pops["N"].positions[:, 0]
+    assert ((x >= 20) & (x <= 70)).all()
+    f = pops["F"]  # NetPyNE's pruning: about volume * mean density cells, denser at high y
+    assert abs(f.size - 2e5 * 0.12 * 0.5 * 1e-3) < 4 * (12 ** 0.5)
+    assert (f.norms[:, 1] > 0.5).sum() > (f.norms[:, 1] < 0.5).sum()
+
+
+def test_cell_rules_by_conds_seclists_and_point_processes() -> None:
+    net, cfg = _model(A=2, B=3)
+    rule = copy.deepcopy(PYR)
+    rule["secs"]["dend2"] = {"geom": {"L": 50.0, "diam": 2}, "topol": {"parentSec": "soma", "parentX": 0, "childX": 0}}
+    rule["secLists"] = {"dends": ["dend", "dend2"]}
+    rule["conds"] = {"cellType": "E", "cellModel": ["HH", "HH2"]}
+    net.cellParams["Erule"] = rule
+    net.popParams["B"] = {"cellType": "E", "cellModel": "HH", "numCells": 3}
+    net.cellParams["IZH"] = {"secs": {"soma": {"geom": {"L": 10, "diam": 10}, "pointps": {
+        "izh": {"mod": "CantataIzh", "vref": "V", "synList": ["exc", "inh"], "a": 0.02}}}}}
+    net.popParams["Z"] = {"cellType": "IZH", "numCells": 2}
+    net.connParams["spread"] = {"preConds": {"pop": "A"}, "postConds": {"pop": "B"}, "sec": "dends", "synsPerConn": 4}
+    net.connParams["first"] = {"preConds": {"pop": "A"}, "postConds": {"pop": "B"}, "sec": ["dend2", "dend"],
+                               "loc": 0.2, "connRandomSecFromList": False}
+    net.connParams["random"] = {"preConds": {"pop": ["A", "B"]}, "postConds": {"pop": "B"}, "sec": "dends",
+                                "loc": [0.1, 0.9]}
+    net.connParams["izh"] = {"preConds": {"pop": "A"}, "postConds": {"pop": "Z"}, "synMech": "inh", "weight": 2}
+    model = compile_model(net, cfg)
+    b = model.populations["B"]
+    assert b.rule_label == "Erule" and b.rule["secLists"] == {"dends": ["dend", "dend2"]}
+    [spread] = _edges(model, "spread")  # NetPyNE's uniform spread over 200 um: 25, 75, 125, 175
+    first = (spread.target_ids == 0) & (spread.source_ids == 0)
+    assert spread.section_id[first].tolist() == [1, 1, 1, 2]
+    assert np.allclose(spread.section_pos[first], [125 / 150, 75 / 150, 25 / 150, 25 / 50])  # from the section end
+    [head] = _edges(model, "first")
+    assert set(head.section_id) == {2} and set(head.section_pos) == {0.2}
+    [rnd_a, rnd_b] = _edges(model, "random")
+    ids = np.concatenate([rnd_a.section_id, rnd_b.section_id])
+    pos = np.concatenate([rnd_a.section_pos, rnd_b.section_pos])
+    assert set(ids) == {1, 2} and set(pos[ids == 1]) == {0.1} and set(pos[ids == 2]) == {0.9}  # loc paired with sec
+    [izh] = _edges(model, "izh")
+    assert izh.section_id is None and set(izh.weight_index) == {1}  # the synList slot of 'inh'
+    z = model.populations["Z"]
+    assert z.vref["name"] == "izh" and z.rule["secs"]["soma"]["pointps"]["izh"]["params"] == {"a": 0.02}
+
+
+def test_written_config_has_mechanisms_electrodes_and_traces(tmp_path: Path) -> None:
+    net, cfg = _model(A=2, B=1)
+    net.synMechParams["nmda"] = {"mod": "CantataNMDA", "tau2": 60, "mg": 1.2}
+    net.connParams["r"] = {"preConds": {"pop": "A"}, "postConds": {"pop": "B"}, "synMech": "nmda",
+                           "weight": "0.001 + 0.0001*dist_3D"}
+    net.stimSourceParams["vc"] = {"type": "VClamp", "dur": [10, 20], "amp": [-70, -50], "gain": 1e4}
+    net.stimSourceParams["syn"] = {"type": "AlphaSynapse", "onset": "10 + post_x/10", "gmax": 0.01}
+    net.stimTargetParams["vc->B"] = {"source": "vc", "conds": {"pop": "B"}, "sec": "dend", "loc": 0.5}
+    net.stimTargetParams["syn->A"] = {"source": "syn", "conds": {"pop": "A"}, "sec": "soma", "loc": 0.5}
+    cfg.recordCells = ["B"]
+    cfg.recordTraces = {"V_dend": {"sec": "dend", "loc": 0.9, "var": "v"}}
+    mods = tmp_path / "mod"
+    mods.mkdir()
+    config = to_sonata(net, cfg, tmp_path / "net", mechanisms_dir=mods)
+    sim_config = load_config(config)
+    assert Path(sim_config.components["mechanisms_dir"]) == mods.resolve()
+    vc = sim_config.inputs["vc->B:B"]
+    assert (vc["module"], vc["mechanism"], vc["parameters"]) == \
+        ("point_process", "VClamp", {"dur": [10.0, 20.0], "amp": [-70.0, -50.0], "gain": 1e4})
+    assert (vc["section_name"], vc["section_dist"]) == ("dend", 0.5)
+    onsets = sorted(b["parameters"]["onset"] for k, b in sim_config.inputs.items() if k.startswith("syn->A"))
+    x = compile_model(net, cfg).populations["A"].positions[:, 0]
+    assert onsets == sorted((10 + x / 10).tolist())  # one input per distinct value
+    assert sim_config.reports["V_dend"]["sections"] == "all"
+    syn = json.loads((tmp_path / "net" / "components" / "synapses" / "nmda.json").read_text())
+    assert syn == {"level_of_detail": "cantatanmda", "tau2": 60.0, "mg": 1.2}
+    with pytest.raises(FormatError, match="mechanisms folder"):
+        to_sonata(net, cfg, tmp_path / "other", mechanisms_dir=tmp_path / "missing")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from netpyne_reference.scenarios import hh_network, point_network
+from netpyne_reference.scenarios import hh_network, mech_network, point_network, string_network
 
 from benchmarks.peers import peer_python, status
 from cantata.sonata.circuit import Circuit
@@ -207,3 +207,118 @@ print(json.dumps({{'spkt': data['spkt'].tolist(), 'spkid': data['spkid'].tolist(
         assert all(counts[g] > 0 for g in ref["pops"][pop])
     assert (tmp_path / "run" / "config.json").is_file() and (tmp_path / "run" / "output" / "spikes.h5").is_file()
     print(f"point_network: max spike-time difference {worst} ms")
+
+
+# ------------------------------------------------------------- second version: strings, mechanisms ...
+
+
+def _edge_rows(config: Path) -> list[tuple]:
+    """(rule, pre gid or 'NetStim', post gid, synMech, sec, loc, weight, delay) of every edge."""
+    folder = config.parent
+    circuit = Circuit.from_config(load_config(config))
+    info = json.loads((folder / "netpyne.json").read_text())["populations"]
+    rows = []
+    for edges in circuit.edges.values():
+        types = edges.types.set_index("edge_type_id")
+        names: list[str] = []
+        if edges.has_attribute("afferent_section_id"):
+            rule_file = circuit.nodes[edges.target].get_attribute("dynamics_params")[0]
+            names = list(json.loads((folder / "components" / "cells" / rule_file).read_text())["secs"])
+        first = info[edges.source]["first_gid"]
+        src = edges.source_node_ids() + first
+        trg = edges.target_node_ids() + info[edges.target]["first_gid"]
+        weight, delay = edges.get_attribute("syn_weight"), edges.get_attribute("delay")
+        sid = edges.get_attribute("afferent_section_id") if names else None
+        pos = edges.get_attribute("afferent_section_pos") if names else None
+        for row, type_id in enumerate(edges.edge_type_ids().tolist()):
+            mech = types.loc[type_id, "synMech"]
+            rows.append(("NetStim" if first < 0 else types.loc[type_id, "rule"], "NetStim" if first < 0 else int(src[row]),
+                         int(trg[row]),
+                         mech if isinstance(mech, str) else None, names[sid[row]] if names else None,
+                         float(pos[row]) if names else None, float(weight[row]), float(delay[row])))
+    return rows
+
+
+def _reference_rows(conns: list[dict], compartments: set[int]) -> list[tuple]:
+    return [("NetStim" if c["pre"] == "NetStim" else c["label"], c["pre"] if c["pre"] == "NetStim" else int(c["pre"]),
+             int(c["post"]),
+             c["synMech"] if c["post"] in compartments else None, c["sec"] if c["post"] in compartments else None,
+             float(c["loc"]) if c["post"] in compartments else None, float(c["weight"]), float(c["delay"]))
+            for c in conns]
+
+
+def _same_rows(ours: list[tuple], theirs: list[tuple]) -> tuple[float, float]:
+    """The two lists hold the same connections (pre, post, synMech, sec, loc to 1e-12); returns the
+    largest weight and delay differences."""
+    def key(row: tuple) -> tuple:
+        return (*row[:5], None if row[5] is None else round(row[5], 12))
+
+    assert sorted(map(key, ours), key=str) == sorted(map(key, theirs), key=str)
+    a, b = sorted(ours, key=lambda r: str(key(r)) + repr(r[6:])), sorted(theirs, key=lambda r: str(key(r)) + repr(r[6:]))
+    return max(abs(x[6] - y[6]) for x, y in zip(a, b)), max(abs(x[7] - y[7]) for x, y in zip(a, b))
+
+
+def _run_both(spec: dict, tmp_path: Path) -> tuple[dict, Path, dict]:
+    proc, ref_file = _start_netpyne(spec, tmp_path / "netpyne")
+    config = to_sonata(*_specs(spec), tmp_path / "cantata", mechanisms_dir=spec.get("mechanisms", False))
+    run = subprocess.Popen([sys.executable, "-m", "cantata", "run", str(config), "--no-progress"], env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _finish(run, "cantata run")
+    _finish(proc, "NetPyNE")
+    ref = json.loads(ref_file.read_text())
+    model = compile_model(*_specs(spec))
+    reports = {name: config.parent / "output" / block["file_name"] for name, block in load_config(config).reports.items()}
+    ours = results(model, SpikeTrains.read(config.parent / "output" / "spikes.h5"), reports)
+    return ref, config, ours
+
+
+def test_string_functions_grids_seclists_and_clamps_match_netpyne(tmp_path: Path) -> None:
+    ref, config, ours = _run_both(string_network(), tmp_path)
+    info = json.loads((config.parent / "netpyne.json").read_text())["populations"]
+    assert {k: list(range(v["first_gid"], v["first_gid"] + v["size"])) for k, v in info.items()
+            if v["first_gid"] >= 0} == ref["pops"]  # grid, cellsList and density give NetPyNE's cells
+    model = compile_model(*_specs(string_network()))
+    for label in ("G", "L", "D", "C"):  # deterministic positions: NetPyNE's, to the bit
+        pop = model.populations[label]
+        assert pop.positions.tolist() == [ref["positions"][str(g)] for g in pop.gids.tolist()]
+
+    sinks = set(ref["pops"]["D"]) | set(ref["pops"]["C"]) | set(ref["pops"]["N"])
+    worst = _assert_same_spikes(_trains(ref["spkid"], ref["spkt"], sinks),
+                                _trains(ours["spkid"].tolist(), ours["spkt"].tolist(), sinks))
+    assert sum(map(len, _trains(ref["spkid"], ref["spkt"], sinks).values())) > 40
+    for name in ("V_soma", "V_dend", "V_side"):
+        assert sorted(ours[name]) == sorted(ref["traces"][name])
+        for cell, trace in ref["traces"][name].items():
+            assert np.abs(np.asarray(trace) - ours[name][cell]).max() < V_TOL
+
+    compartments = {g for p in ("G", "L", "D", "C", "N") for g in ref["pops"][p]}
+    theirs = _reference_rows(ref["conns"], compartments)
+    mine = _edge_rows(config)
+    exact = ("drive->G", "G->G", "G->L", "L->G", "NetStim")
+    dw, dd = _same_rows([r for r in mine if r[0] in exact], [r for r in theirs if r[0] in exact])
+    assert dw == 0 and dd == 0, (dw, dd)  # string functions of positions give NetPyNE's very values
+    # random rules: the string convergence gives each cell NetPyNE's count, the string probability
+    # a count near its expectation, the random weights/delays NetPyNE's ranges and means
+    for rows in (mine, theirs):
+        conv = Counter(r[2] for r in rows if r[0] == "G->C")
+        assert [conv[g] for g in ref["pops"]["C"]] == [2, 4, 7, 6]
+        prob = [r for r in rows if r[0] == "G->D"]
+        g_xyz = np.array([ref["positions"][str(g)] for g in ref["pops"]["G"]])
+        d_xyz = np.array([ref["positions"][str(g)] for g in ref["pops"]["D"]])
+        p = 0.9 * np.exp(-np.sqrt(((g_xyz[:, None, :] - d_xyz[None, :, :]) ** 2).sum(-1)) / 40)
+        assert abs(len(prob) - p.sum()) < 4 * np.sqrt((p * (1 - p)).sum())
+        weights = np.array([r[6] for r in prob])
+        assert 0.001 <= weights.min() and weights.max() <= 0.002 and abs(weights.mean() - 0.0015) < 0.0002
+        delays = np.array([r[7] for r in prob])
+        assert abs(delays.mean() - 3) < 0.25 and 0.3 < delays.std() < 0.7
+    print(f"string_network: max spike-time difference {worst} ms; weights/delays identical")
+
+
+def test_user_mechanisms_and_point_process_cells_match_netpyne(tmp_path: Path) -> None:
+    ref, config, ours = _run_both(mech_network(), tmp_path)
+    worst = _assert_same_spikes(_trains(ref["spkid"], ref["spkt"]), _trains(ours["spkid"].tolist(), ours["spkt"].tolist()))
+    counts = Counter(ref["spkid"])
+    assert all(counts[g] > 0 for g in ref["pops"]["Z"] + ref["pops"]["P"])  # Izhikevich and HH cells fire
+    for cell, trace in ref["traces"]["V_soma"].items():
+        assert np.abs(np.asarray(trace) - ours["V_soma"][cell]).max() < V_TOL
+    print(f"mech_network: max spike-time difference {worst} ms")

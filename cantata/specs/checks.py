@@ -35,9 +35,9 @@ def is_number(value: Any) -> bool:
 
 
 def number(value: Any, key: str, *, positive: bool = False, minimum: float | None = None) -> float:
-    """``value`` as a float, or raise (string functions are named as unsupported)."""
+    """``value`` as a float, or raise (a string names a string function where none is taken)."""
     if isinstance(value, str):
-        fail("string functions are not supported in this version of cantata.specs", key,
+        fail("NetPyNE takes no string function for this key (or cantata.specs does not support one here)", key,
              expected="a number", found=value)
     if not is_number(value) or (positive and value <= 0) or (minimum is not None and value < minimum):
         expected = "a positive number" if positive else \

@@ -8,6 +8,7 @@ from cantata.specs.checks import fail, number
 from cantata.specs.model import Model
 from cantata.specs.params import NET_DEFAULTS, NetParams, SimConfig
 from cantata.specs.selection import CellTable
+from cantata.specs.strfuncs import net_constants
 
 #: netParams options that change the model and are not implemented here.
 UNSUPPORTED_NET = ("rotateCellsRandomly", "defineCellShapes", "correctBorder")
@@ -33,11 +34,13 @@ def compile_model(netParams: NetParams, simConfig: SimConfig) -> Model:  # noqa:
     sizes = tuple(number(getattr(net, f"size{c}"), f"netParams.size{c}", positive=True) for c in "XYZ")
     table = CellTable(pops, sizes)  # type: ignore[arg-type]
     flags = connect.Flags(allow_self=bool(cfg.allowSelfConns), allow_zero=bool(cfg.allowConnsWithWeight0),
-                          seed=seeds["conn"])
+                          seed=seeds["conn"], constants=net_constants(net),
+                          options={k: cfg.get(k, True) for k in ("connRandomSecFromList", "distributeSynsUniformly")})
     edges = connect.connections(net, flags, table, synmechs)
-    sources, stim_edges, clamps = stims.stimulation(net, table, synmechs, duration=run["tstop"], seed=seeds["stim"])
+    sources, stim_edges, clamps, others = stims.stimulation(net, table, synmechs, duration=run["tstop"],
+                                                            seed=seeds["stim"], constants=flags.constants)
     pops.update(sources)
     run["spike_threshold"] = number(net.defaultThreshold, "netParams.defaultThreshold")
     return Model(populations=pops, synmechs=synmechs, edges=[*edges, *stim_edges], clamps=clamps,
                  traces=simcfg.traces(cfg, table, pops), run=run, conditions=conditions, record_step=step,
-                 seeds=seeds)
+                 seeds=seeds, stims=others)

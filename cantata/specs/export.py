@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cantata.errors import FormatError
+from cantata.mechanisms import compiled_library
 from cantata.sim.engines.neuron.rule_cells import TEMPLATE
 from cantata.sonata._io import atomic_path
 from cantata.sonata.spikes import SpikeTrains
@@ -50,15 +51,38 @@ _NODE_TYPE0, _EDGE_TYPE0 = 100, 100
 
 
 def to_sonata(netParams: NetParams, simConfig: SimConfig, out_dir: str | PathLike[str], *,  # noqa: N803
-              overwrite: bool = False) -> Path:
+              overwrite: bool = False, mechanisms_dir: str | PathLike[str] | bool | None = None) -> Path:
     """Compile ``netParams``/``simConfig`` and write them as SONATA into ``out_dir``; return the
-    path of the simulation config (``cantata run <out_dir>/config.json`` runs it)."""
-    return write_model(compile_model(netParams, simConfig), out_dir, overwrite=overwrite)
+    path of the simulation config (``cantata run <out_dir>/config.json`` runs it).
+
+    ``mechanisms_dir``: a folder of your ``.mod`` files (or of an ``nrnivmodl`` build), written
+    as the config's ``components.mechanisms_dir`` (compiled and loaded when the run starts).
+    By default, as NEURON does for NetPyNE scripts, the current folder when it holds an
+    ``nrnivmodl`` build (``x86_64/``); ``False``: none."""
+    return write_model(compile_model(netParams, simConfig), out_dir, overwrite=overwrite,
+                       mechanisms_dir=mechanisms_dir)
 
 
-def write_model(model: Model, out_dir: str | PathLike[str], *, overwrite: bool = False) -> Path:
+def mechanisms_folder(value: str | PathLike[str] | bool | None) -> Path | None:
+    """The mechanisms folder to write: the one given, else the current folder if it holds an
+    ``nrnivmodl`` build; checked to exist."""
+    if value is False:
+        return None
+    if value is None or value is True:
+        here = Path.cwd()
+        return here if compiled_library(here) is not None else None
+    folder = Path(value).expanduser().resolve()
+    if not folder.is_dir():
+        raise FormatError("mechanisms folder not found", file=folder, key="mechanisms_dir",
+                          expected="a folder of .mod files or an nrnivmodl build")
+    return folder
+
+
+def write_model(model: Model, out_dir: str | PathLike[str], *, overwrite: bool = False,
+                mechanisms_dir: str | PathLike[str] | bool | None = None) -> Path:
     """Write an already compiled model (see :func:`to_sonata`)."""
     root = Path(out_dir)
+    mechanisms = mechanisms_folder(mechanisms_dir)
     if (root / CONFIG).exists() and not overwrite:
         raise FormatError("a circuit was already written here; pass overwrite=True to replace it",
                           file=root / CONFIG)
@@ -70,7 +94,8 @@ def write_model(model: Model, out_dir: str | PathLike[str], *, overwrite: bool =
     sets, inputs, reports = _simulation_blocks(model, root, overwrite, names)
     _write_json(root / "node_sets.json", sets, overwrite)
     write_circuit_config(root / "circuit_config.json", nodes=[nodes], edges=[edges] if edges else [],
-                         components={k: root / v for k, v in COMPONENTS.items()},
+                         components={**{k: root / v for k, v in COMPONENTS.items()},
+                                     **({"mechanisms_dir": mechanisms} if mechanisms else {})},
                          node_sets_file=root / "node_sets.json", target_simulator="NEURON",
                          overwrite=overwrite)
     config = {
@@ -130,9 +155,10 @@ def _write_nodes(model: Model, root: Path, overwrite: bool, names: _FileNames) -
                                "cellModel": pop.cell_model}
         if pop.kind == COMPARTMENT:
             assert pop.rule is not None
-            name = f"{names('cell', str(pop.cell_type))}.json"
+            rule = str(pop.rule_label or pop.cell_type)
+            name = f"{names('cell', rule)}.json"
             _write_json(root / COMPONENTS["biophysical_neuron_models_dir"] / name, pop.rule, True)
-            row.update(model_type="biophysical", model_template=f"{TEMPLATE}:{pop.cell_type}",
+            row.update(model_type="biophysical", model_template=f"{TEMPLATE}:{rule}",
                        dynamics_params=name, spike_threshold=pop.threshold)
         elif pop.kind == POINT:
             name = f"{names('point', pop.label)}_{pop.cell_model}.json"
@@ -164,7 +190,7 @@ def _write_edges(model: Model, root: Path, overwrite: bool, names: _FileNames) -
             type_ids[key] = _EDGE_TYPE0 + len(type_ids)
             row: dict[str, Any] = {"edge_type_id": type_ids[key], "rule": block.rule, "synMech": block.synmech,
                                    "model_template": None, "dynamics_params": None}
-            if block.synmech is not None:
+            if block.synmech is not None and block.synmech in model.synmechs:
                 mech = model.synmechs[block.synmech]
                 name = f"{names('synapse', mech.label)}.json"
                 params = {("erev" if k == "e" else k): v for k, v in mech.params.items()}
@@ -181,7 +207,9 @@ def _write_edges(model: Model, root: Path, overwrite: bool, names: _FileNames) -
         blocks = [b for _, b in parts]
         attributes = {"syn_weight": np.concatenate([b.weight for b in blocks]),
                       "delay": np.concatenate([b.delay for b in blocks])}
-        if model.populations[target].kind == COMPARTMENT:
+        if model.populations[target].vref is not None:
+            attributes["weight_index"] = np.concatenate([b.weight_index for b in blocks]).astype(np.int64)
+        elif model.populations[target].kind == COMPARTMENT:
             attributes["afferent_section_id"] = np.concatenate([b.section_id for b in blocks]).astype(np.int64)
             attributes["afferent_section_pos"] = np.concatenate([b.section_pos for b in blocks])
         tables[name] = EdgeTable(
@@ -220,6 +248,13 @@ def _simulation_blocks(model: Model, root: Path, overwrite: bool, names: _FileNa
                         "amp": clamp.amp, "delay": clamp.delay, "duration": clamp.duration,
                         "section_name": clamp.section_kind, "section_index": clamp.section_index,
                         "section_dist": clamp.x}
+    for stim in model.stims:
+        name = f"{stim.label}:{stim.population}"
+        sets[name] = {"population": stim.population, "node_id": stim.node_ids.tolist()}
+        inputs[name] = {"input_type": "point_process", "module": "point_process", "node_set": name,
+                        "mechanism": stim.mechanism, "parameters": stim.params,
+                        "section_name": stim.section_kind, "section_index": stim.section_index,
+                        "section_dist": stim.x}
     reports: dict[str, Any] = {}
     for trace in model.traces:
         parts = []
@@ -232,6 +267,6 @@ def _simulation_blocks(model: Model, root: Path, overwrite: bool, names: _FileNa
                               key=f"simConfig.recordTraces[{trace.label!r}]", found=trace.label)
         sets[trace.label] = parts
         reports[trace.label] = {"module": "membrane_report", "cells": trace.label, "variable_name": trace.variable,
-                                "sections": "soma", "dt": model.record_step,
+                                "sections": trace.sections, "dt": model.record_step,
                                 "file_name": f"{names('report', trace.label)}.h5"}
     return sets, inputs, reports

@@ -30,8 +30,11 @@ class Population:
     params: dict[str, float] = field(default_factory=dict)  # point: mechanism parameters (ms)
     spikes: list[np.ndarray] | None = None  # virtual: spike times (ms) per node
     positions: np.ndarray | None = None  # [size, 3] um
+    norms: np.ndarray | None = None  # [size, 3] normalised positions, when NetPyNE draws them
     threshold: float = 10.0
     tags: dict[str, Any] = field(default_factory=dict)  # pop-level tags used by conds
+    rule_label: str | None = None  # compartment: the cellParams label of its rule
+    vref: dict[str, Any] | None = None  # compartment: the point process with its own voltage
 
     @property
     def gids(self) -> np.ndarray:
@@ -61,6 +64,7 @@ class EdgeBlock:
     delay: np.ndarray
     section_id: np.ndarray | None = None  # compartment targets: index in the rule's secs
     section_pos: np.ndarray | None = None
+    weight_index: np.ndarray | None = None  # targets with a vref point process: NetCon weight slot
 
 
 @dataclass
@@ -79,12 +83,28 @@ class Clamp:
 
 
 @dataclass
+class PointStim:
+    """A point-process electrode (SEClamp, VClamp, AlphaSynapse) on some cells of one population."""
+
+    label: str
+    population: str
+    node_ids: np.ndarray
+    mechanism: str
+    params: dict[str, float | list[float]]
+    section_kind: str
+    section_index: int
+    x: float
+
+
+@dataclass
 class Trace:
     """A recorded variable on some cells (a membrane report)."""
 
     label: str
     variable: str
     nodes: dict[str, np.ndarray]
+    sites: dict[str, tuple[int, float]] = field(default_factory=dict)  # population -> (section id, x)
+    sections: str = "soma"  # what the membrane report records ("all": every segment)
 
 
 @dataclass
@@ -100,3 +120,4 @@ class Model:
     conditions: dict[str, float]
     record_step: float
     seeds: dict[str, int]
+    stims: list[PointStim] = field(default_factory=list)

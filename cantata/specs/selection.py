@@ -29,8 +29,12 @@ class CellTable:
         positions = [p.positions for p in self.pops if p.positions is not None]
         xyz = np.concatenate(positions) if positions else np.zeros((0, 3))
         self.columns = {"x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2]}
-        for axis, size in zip("xyz", sizes, strict=True):
-            self.columns[f"{axis}norm"] = self.columns[axis] / size
+        scale = np.asarray(sizes, dtype=float)
+        norms = [p.norms if p.norms is not None else p.positions / scale for p in self.pops
+                 if p.positions is not None]
+        norm = np.concatenate(norms) if norms else np.zeros((0, 3))
+        for axis, name in enumerate("xyz"):  # NetPyNE's own normalised values where it drew them
+            self.columns[f"{name}norm"] = norm[:, axis]
         self.size = int(self.pop_index.size)
         self.tag_names = {name for p in self.pops for name in p.tags}
 

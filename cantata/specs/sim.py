@@ -54,14 +54,17 @@ def folder_of(simConfig: SimConfig) -> Path:  # noqa: N803
 
 
 def create(netParams: NetParams | None = None, simConfig: SimConfig | None = None,  # noqa: N803
-           output: bool = False, *, folder: str | PathLike[str] | None = None) -> Path:
+           output: bool = False, *, folder: str | PathLike[str] | None = None,
+           mechanisms_dir: str | PathLike[str] | bool | None = None) -> Path:
     """Compile the specification and write it as SONATA (replacing an earlier circuit in the same
-    folder); return the simulation config's path."""
+    folder); return the simulation config's path. ``mechanisms_dir``: your ``.mod`` files (see
+    :func:`cantata.specs.to_sonata`)."""
     global model, config_path
     initialize(netParams, simConfig)
     assert cfg is not None and globals()["netParams"] is not None
     model = compile_model(globals()["netParams"], cfg)
-    config_path = write_model(model, folder if folder is not None else folder_of(cfg), overwrite=True)
+    config_path = write_model(model, folder if folder is not None else folder_of(cfg), overwrite=True,
+                              mechanisms_dir=mechanisms_dir)
     net.clear()
     net.update(pops={p.label: {"cellGids": p.gids.tolist(),
                                "tags": {"pop": p.label, "cellType": p.cell_type, "cellModel": p.cell_model,
@@ -113,14 +116,14 @@ def analyze() -> list[Path]:
 
 
 def createSimulate(netParams: NetParams | None = None, simConfig: SimConfig | None = None,  # noqa: N802,N803
-                   output: bool = False) -> Dict:
-    create(netParams, simConfig)
+                   output: bool = False, *, mechanisms_dir: str | PathLike[str] | bool | None = None) -> Dict:
+    create(netParams, simConfig, mechanisms_dir=mechanisms_dir)
     return simulate()
 
 
 def createSimulateAnalyze(netParams: NetParams | None = None, simConfig: SimConfig | None = None,  # noqa: N802,N803
-                          output: bool = False) -> Dict:
-    create(netParams, simConfig)
+                          output: bool = False, *, mechanisms_dir: str | PathLike[str] | bool | None = None) -> Dict:
+    create(netParams, simConfig, mechanisms_dir=mechanisms_dir)
     data = simulate()
     analyze()
     return data
@@ -157,8 +160,15 @@ def results(model: Model, spikes: Any, reports: Mapping[str, Path]) -> dict[str,
                     frames = report[population]
                     first = model.populations[population].first_gid
                     data = frames.data()
+                    site = trace.sites.get(population)
                     for node_id in frames.node_ids.tolist():
-                        cells[f"cell_{first + node_id}"] = data[:, frames.columns(node_id)][:, 0].astype(float)
+                        columns = frames.columns(node_id)
+                        column = 0
+                        if site is not None and trace.sections == "all":  # the segment holding loc
+                            ids = frames.element_ids[columns]
+                            pos = np.asarray(frames.element_pos[columns], dtype=float)
+                            column = int(np.argmin(np.where(ids == site[0], np.abs(pos - site[1]), np.inf)))
+                        cells[f"cell_{first + node_id}"] = data[:, columns][:, column].astype(float)
                     out.setdefault("t", frames.times)
             out[trace.label] = Dict(cells)
     return out

@@ -11,7 +11,7 @@ import numpy as np
 from cantata.sim.engines.neuron.rule_cells import section_kinds
 from cantata.specs.checks import fail, integer, mapping, number, warn
 from cantata.specs.dicts import undotify
-from cantata.specs.model import COMPARTMENT, Population, Trace
+from cantata.specs.model import COMPARTMENT, POINT, Population, Trace
 from cantata.specs.params import SIM_DEFAULTS
 from cantata.specs.selection import CellTable
 
@@ -61,7 +61,9 @@ def run_settings(cfg: Any) -> tuple[dict[str, Any], dict[str, float], float, dic
 
 
 def traces(cfg: Any, table: CellTable, pops: Mapping[str, Population]) -> list[Trace]:
-    """``recordTraces`` on the ``recordCells``: one membrane report per trace."""
+    """``recordTraces`` on the ``recordCells``: one membrane report per trace. A trace with
+    ``sec`` records, on the cells that have that section, ``var`` (or ``mech``'s ``var``) of
+    the segment holding ``loc``; one without ``sec`` a variable of IntFire cells."""
     wanted = recorded_cells(cfg.recordCells, table, "simConfig.recordCells")
     out = []
     for label, spec in mapping(cfg.recordTraces, "simConfig.recordTraces").items():
@@ -69,8 +71,8 @@ def traces(cfg: Any, table: CellTable, pops: Mapping[str, Population]) -> list[T
         spec = undotify(mapping(spec, key))
         for name in spec:
             if name not in TRACE_KEYS:
-                fail("only section and density-mechanism variables can be recorded in this version",
-                     f"{key}.{name}", expected=f"keys among {list(TRACE_KEYS)}", found=name)
+                fail("only section, density-mechanism and artificial-cell variables can be recorded in this "
+                     "version", f"{key}.{name}", expected=f"keys among {list(TRACE_KEYS)}", found=name)
         if "var" not in spec:
             fail("missing var", f"{key}.var", expected="a variable name such as 'v'")
         variable = spec["var"] if "mech" not in spec else f"{spec['var']}_{spec['mech']}"
@@ -78,28 +80,46 @@ def traces(cfg: Any, table: CellTable, pops: Mapping[str, Population]) -> list[T
         if spec.get("conds"):
             gids = np.intersect1d(gids, table.select(spec["conds"], f"{key}.conds"))
         nodes: dict[str, np.ndarray] = {}
+        sites: dict[str, tuple[int, float]] = {}
+        kinds: set[str] = set()
         for index in np.unique(table.pop_index[gids]).tolist():
             pop = table.pops[index]
             cells = gids[table.pop_index[gids] == index]
-            if pop.kind != COMPARTMENT:
+            if "sec" not in spec:
+                if pop.kind == POINT:
+                    nodes[pop.label] = cells - pop.first_gid
+                continue
+            if pop.kind != COMPARTMENT or spec["sec"] not in pop.rule["secs"]:  # type: ignore[index]
                 continue  # NetPyNE records nothing on cells without the section
-            _check_soma(pop, spec, key)
+            site, kind = _site(pop, spec, key)
             nodes[pop.label] = cells - pop.first_gid
+            sites[pop.label] = site
+            kinds.add(kind)
         if nodes:
-            out.append(Trace(label=str(label), variable=variable, nodes=nodes))
+            sections: Any = "soma" if kinds <= {"soma"} and all(_middle_of_soma(pops[p], s) for p, s in sites.items()) \
+                else "all"
+            out.append(Trace(label=str(label), variable=variable, nodes=nodes, sites=sites, sections=sections))
     return out
 
 
-def _check_soma(pop: Population, spec: Mapping[str, Any], key: str) -> None:
+def _site(pop: Population, spec: Mapping[str, Any], key: str) -> tuple[tuple[int, float], str]:
+    """(section id, centre of the segment holding loc) and the section's kind."""
     assert pop.rule is not None
     names = list(pop.rule["secs"])
-    kinds = section_kinds(pop.rule["secs"])
-    sec = spec.get("sec")
     loc = spec.get("loc", 0.5)
-    if sec not in names or kinds[names.index(sec)] != "soma" or kinds.count("soma") != 1 or loc != 0.5:
-        fail("traces are recorded at the middle of the soma in this version", key,
-             expected=f"sec {names[kinds.index('soma')]!r}, loc 0.5 (cell type {pop.cell_type!r})",
-             found={"sec": sec, "loc": loc})
+    if not isinstance(loc, (int, float)) or isinstance(loc, bool) or not 0 < loc < 1:
+        fail("traces are recorded inside a section", f"{key}.loc", expected="0 < loc < 1", found=loc)
+    index = names.index(spec["sec"])
+    nseg = int(pop.rule["secs"][spec["sec"]].get("geom", {}).get("nseg", 1))
+    segment = min(int(loc * nseg), nseg - 1)
+    return (index, (segment + 0.5) / nseg), section_kinds(pop.rule["secs"])[index]
+
+
+def _middle_of_soma(pop: Population, site: tuple[int, float]) -> bool:
+    """Whether the soma report (one column, soma(0.5)) records this site."""
+    assert pop.rule is not None
+    kinds = section_kinds(pop.rule["secs"])
+    return kinds.count("soma") == 1 and kinds[site[0]] == "soma" and site[1] == 0.5
 
 
 def recorded_cells(value: Any, table: CellTable, key: str) -> np.ndarray:

@@ -2,14 +2,15 @@
 
 Run by the peers' interpreter (``.venv-peers/bin/python``), not by Cantata's:
 ``python run_netpyne.py SPEC_JSON OUTPUT_JSON MECH_CACHE``. SPEC_JSON holds ``{"netParams": {...},
-"simConfig": {...}}`` (plain dicts; tuples in ``recordCells`` may be lists). OUTPUT_JSON gets
-the spikes (``spkt``, ``spkid``), every connection as NetPyNE made it (post gid, pre gid or
+"simConfig": {...}}`` (plain dicts; tuples in ``recordCells`` may be lists) and optionally
+``"mechanisms"``: a folder of ``.mod`` files the model needs. OUTPUT_JSON gets
+the spikes (``spkt``, ``spkid``), the cells' positions, every connection as NetPyNE made it (post gid, pre gid or
 ``"NetStim"``, weight, delay, sec, loc, synMech, label), the population gids and the recorded
 traces. Nothing else is written: NetPyNE's own saving is switched off.
 
 NEURON has no built-in ``VecStim``; NetPyNE users compile ``vecevent.mod``. The one shipped with
-BMTK (in the peers' environment) is compiled once with the peers' ``nrnivmodl`` into
-MECH_CACHE (reused while the file and NEURON's version are unchanged).
+BMTK (in the peers' environment) is compiled, with the model's own ``.mod`` files, by the peers'
+``nrnivmodl`` into MECH_CACHE (reused while the files and NEURON's version are unchanged).
 """
 
 from __future__ import annotations
@@ -24,20 +25,27 @@ import sys
 from pathlib import Path
 
 
-def vecstim_library(cache: Path) -> Path:
-    """A folder with ``vecevent.mod`` compiled by this environment's nrnivmodl."""
+def vecstim_library(cache: Path, extra: Path | None = None) -> Path:
+    """A folder with ``vecevent.mod`` (and the ``.mod`` files of ``extra``) compiled by this
+    environment's nrnivmodl."""
     import neuron
 
     spec = importlib.util.find_spec("bmtk")
     assert spec is not None and spec.submodule_search_locations, "bmtk is needed for vecevent.mod"
-    mod = Path(spec.submodule_search_locations[0]) / "utils/scripts/bionet/mechanisms/modfiles/vecevent.mod"
-    key = hashlib.sha256(mod.read_bytes() + neuron.__version__.encode()).hexdigest()[:16]
+    mods = [Path(spec.submodule_search_locations[0]) / "utils/scripts/bionet/mechanisms/modfiles/vecevent.mod"]
+    if extra is not None:
+        mods += sorted(extra.glob("*.mod"))
+    digest = hashlib.sha256(neuron.__version__.encode())
+    for mod in mods:
+        digest.update(mod.name.encode() + mod.read_bytes())
+    key = digest.hexdigest()[:16]
     folder = cache / f"vecstim-{key}"
     if not (folder / "x86_64").is_dir():
         work = cache / f".build-{os.getpid()}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        shutil.copy(mod, work)
+        for mod in mods:
+            shutil.copy(mod, work)
         nrnivmodl = Path(sys.executable).parent / "nrnivmodl"
         proc = subprocess.run([str(nrnivmodl), "."], cwd=work, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -55,8 +63,9 @@ def main(spec_path: str, output_path: str, cache: str) -> int:
     import neuron
     from neuron import h
 
-    if not hasattr(h, "VecStim"):
-        neuron.load_mechanisms(str(vecstim_library(Path(cache))))
+    extra = spec.get("mechanisms")
+    if not hasattr(h, "VecStim") or extra:
+        neuron.load_mechanisms(str(vecstim_library(Path(cache), None if not extra else Path(extra))))
     from netpyne import sim, specs
 
     net = specs.NetParams(spec["netParams"])
@@ -82,6 +91,7 @@ def main(spec_path: str, output_path: str, cache: str) -> int:
         "spkt": [float(t) for t in sim.allSimData["spkt"]],
         "spkid": [int(g) for g in sim.allSimData["spkid"]],
         "pops": {label: list(map(int, pop.cellGids)) for label, pop in sim.net.pops.items()},
+        "positions": {int(c.gid): [float(c.tags.get(k, 0.0)) for k in ("x", "y", "z")] for c in sim.net.cells},
         "conns": conns,
         "traces": traces,
         "celsius": float(sim.h.celsius),

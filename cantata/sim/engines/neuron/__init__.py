@@ -22,7 +22,11 @@ User extensions::
 from __future__ import annotations
 
 from cantata.sim.engines.neuron import modules as _modules  # noqa: F401  (registers modules)
+from cantata.sim.engines.neuron import nwb_clamp as _nwb_clamp  # noqa: F401  (nwb/allen IClamp input)
+from cantata.sim.engines.neuron import point_stims as _point_stims  # noqa: F401  (point_process input)
+from cantata.sim.engines.neuron import replay as _replay  # noqa: F401  (replay input)
 from cantata.sim.engines.neuron import rule_cells as _rule_cells  # noqa: F401  (netpyne: cells)
+from cantata.sim.engines.neuron import syn_activity as _syn_activity  # noqa: F401  (syn_activity input)
 from cantata.sim.engines.neuron import xstim as _xstim  # noqa: F401  (registers the xstim input)
 from cantata.sim.engines.neuron.cells import CellContext, cell_model, model_processing
 from cantata.sim.engines.neuron.synapses import synapse_model

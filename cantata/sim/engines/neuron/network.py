@@ -220,18 +220,26 @@ class NeuronNetwork:
             return
         record = self.synapse_records.setdefault(name, SynapseRecord(name))
         table = _EdgeTable.read(edges, edge_ids, self)
+        self.connect_table(edges, table, self.gids(edges.source, table.source), record)
+
+    def connect_table(self, edges: Any, table: _EdgeTable, source_gids: np.ndarray,
+                      record: SynapseRecord) -> int:
+        """Synapses (or NetCons onto artificial cells) of ``table``'s rows, made on the cells of
+        this rank and fed by ``source_gids`` (one per row); returns how many were made. The
+        network's own edges come here, and so do inputs that reuse them (``replay``)."""
+        before = self.n_connections
         target_gids = self.gids(edges.target, table.target)
-        source_gids = self.gids(edges.source, table.source)
         order = np.argsort(target_gids, kind="stable")
         bounds = np.flatnonzero(np.diff(target_gids[order])) + 1
         for block in np.split(order, bounds):
             cell = self.cells.get(int(target_gids[block[0]]))
             if cell is None:
-                continue  # the node was not selected for this run
-            if isinstance(cell, cellmod.BiophysicalCell):
+                continue  # the node was not selected for this run, or lives on another rank
+            if isinstance(cell, cellmod.BiophysicalCell) and cell.synapse_target() is None:
                 self._connect_biophysical(cell, table, block, source_gids, record)
             else:
                 self._connect_point(cell, table, block, source_gids, record)
+        return self.n_connections - before
 
     def _connect_point(self, cell: cellmod.Cell, table: _EdgeTable, block: np.ndarray,
                        source_gids: np.ndarray, record: SynapseRecord) -> None:
@@ -240,12 +248,17 @@ class NeuronNetwork:
             raise SimulationError(f"cell {cell!r} cannot receive synapses")
         weights = table.point_weights(block)
         delays = table.delay[block]
+        slots = table.weight_index[block]  # NetCon weight slot (0 unless the edges name one)
         gid_connect = self.pc.gid_connect
         keep = self._keep.append
-        for src, w, d in zip(source_gids[block].tolist(), weights.tolist(), delays.tolist(),
-                             strict=True):
+        for src, w, d, k in zip(source_gids[block].tolist(), weights.tolist(), delays.tolist(),
+                                slots.tolist(), strict=True):
             nc = gid_connect(src, target)
-            nc.weight[0] = w
+            if not 0 <= k < int(nc.wcnt()):
+                raise SimulationError(f"weight_index {k} out of range for {cell!r} (its NetCons have "
+                                      f"{int(nc.wcnt())} weights)", key="weight_index",
+                                      expected=f"0..{int(nc.wcnt()) - 1}", found=k)
+            nc.weight[k] = w
             nc.delay = d
             keep(nc)
         self.n_connections += block.size
@@ -362,6 +375,7 @@ class _EdgeTable:
         self.source = self.target = self.type_id = self.edge_ids
         self.weight = self.delay = np.zeros(0)
         self.nsyns = np.zeros(0, np.int64)
+        self.weight_index = np.zeros(0, np.int64)
         self.sign = np.zeros(0)
         self.weighted = np.zeros(0, dtype=bool)
         self.preset = False
@@ -391,6 +405,8 @@ class _EdgeTable:
                               key="delay", expected="a delay >= 0 ms", found=float(t.delay[row]))
         t.nsyns = (np.nan_to_num(_numeric(edges, "nsyns", edge_ids, t, required=False), nan=1.0)
                    .astype(np.int64) if "nsyns" in names else np.ones(edge_ids.size, np.int64))
+        t.weight_index = (np.nan_to_num(_numeric(edges, "weight_index", edge_ids, t, required=False))
+                          .astype(np.int64) if "weight_index" in names else np.zeros(edge_ids.size, np.int64))
         sid = next((c for c in _PRESET_ID if c in names), None)
         pos = next((c for c in _PRESET_POS if c in names), None)
         t.preset = sid is not None and pos is not None

@@ -15,6 +15,12 @@ not ``run.dL``); mechanism parameters may be one value or one per segment; ``pt3
 spike detector sits at ``spikeGenLoc`` of the section that has one, else at 0.5 of the first
 root section, with that section's ``threshold`` if given (else the node's ``spike_threshold``).
 
+A section may hold point processes (``pointps``: ``{"izh": {"mod": "Izhi2007b", "loc": 0.5,
+"params": {...}}}``), made after its mechanisms and ions. One with ``vref`` in the spike
+detector's section makes an artificial cell of the whole cell, as in NetPyNE: the detector
+watches that variable of the point process, and incoming NetCons target the point process
+itself (``synapse_target``), the edge's ``weight_index`` choosing the weight slot.
+
 Section ids (``afferent_section_id``) are positions in ``secs``. Section kinds (for reports
 and clamps naming ``soma``/``dend``/``axon``/``apic``) come from the names, see
 :func:`section_kinds`.
@@ -27,11 +33,12 @@ from typing import Any
 
 from cantata.errors import SimulationError
 from cantata.sim.engines.neuron import cells as cellmod
-from cantata.sim.engines.neuron.hoc import hoc
+from cantata.sim.engines.neuron.hoc import hoc, mechanism_names
 from cantata.sim.engines.neuron.mechanisms import ensure_mechanisms
 
 TEMPLATE = "netpyne"
-SECTION_KEYS = frozenset({"geom", "topol", "mechs", "ions", "vinit", "spikeGenLoc", "threshold"})
+SECTION_KEYS = frozenset({"geom", "topol", "mechs", "ions", "pointps", "vinit", "spikeGenLoc", "threshold"})
+POINTP_KEYS = frozenset({"mod", "loc", "vref", "synList", "params"})
 GEOM_KEYS = frozenset({"L", "diam", "Ra", "cm", "nseg", "pt3d"})
 TOPOL_KEYS = frozenset({"parentSec", "parentX", "childX"})
 ION_KEYS = frozenset({"e", "i", "o"})
@@ -80,14 +87,24 @@ class RuleCell(cellmod.BiophysicalCell):
         self.spike_at: tuple[int, float] = (0, 0.5)
         self.own_threshold: float | None = None
         self._vinit_handler: Any = None
+        self.pointps: dict[str, Any] = {}  # "<section>.<name>" -> point process
+        self.vref: tuple[Any, str] | None = None  # (point process, variable) that spikes
 
     def section(self, name: str) -> Any:
         return self.sections[self.names.index(name)]
 
+    def synapse_target(self) -> Any:
+        """The point process with its own voltage, if the cell has one (NetCons go to it)."""
+        return None if self.vref is None else self.vref[0]
+
     def spike_detector(self, threshold: float) -> Any:
         index, x = self.spike_at
         sec = self.sections[index]
-        nc = hoc().NetCon(sec(x)._ref_v, None, sec=sec)
+        if self.vref is not None:
+            process, variable = self.vref
+            nc = hoc().NetCon(getattr(process, f"_ref_{variable}"), None, sec=sec)
+        else:
+            nc = hoc().NetCon(sec(x)._ref_v, None, sec=sec)
         nc.threshold = threshold if self.own_threshold is None else self.own_threshold
         return nc
 
@@ -108,6 +125,7 @@ def _rule_cell(ctx: cellmod.CellContext) -> RuleCell:
     _check_sections(secs, ctx)
     ensure_mechanisms({m for s in secs.values() for m in (s or {}).get("mechs", {})}, ctx.who,
                       None if where is None else str(where))
+    _check_point_processes(secs, ctx)
     h = hoc()
     cell = RuleCell(ctx)
     cell.names = list(secs)
@@ -120,7 +138,13 @@ def _rule_cell(ctx: cellmod.CellContext) -> RuleCell:
                                        float(topol["childX"]))
     for name, sec in secs.items():
         _build_section(cell.section(name), sec or {}, ctx, name)
+        for label, pp in (sec or {}).get("pointps", {}).items():
+            cell.pointps[f"{name}.{label}"] = _point_process(cell.section(name), pp, ctx,
+                                                             f"secs.{name}.pointps.{label}")
     site, x = spike_site(secs)
+    vref = next(((label, pp) for label, pp in (secs[site] or {}).get("pointps", {}).items() if "vref" in pp), None)
+    if vref is not None:
+        cell.vref = (cell.pointps[f"{site}.{vref[0]}"], str(vref[1]["vref"]))
     cell.spike_at = (cell.names.index(site), x)
     if "threshold" in (secs[site] or {}):
         cell.own_threshold = float(secs[site]["threshold"])
@@ -165,6 +189,36 @@ def _check_sections(secs: Mapping[str, Any], ctx: cellmod.CellContext) -> None:
             if bad:
                 raise SimulationError(f"unsupported ion key for {ctx.who}", file=where,
                                       key=f"secs.{name}.ions.{ion}.{bad[0]}", expected=f"one of {sorted(ION_KEYS)}")
+
+
+def _check_point_processes(secs: Mapping[str, Any], ctx: cellmod.CellContext) -> None:
+    _, points = mechanism_names()
+    for name, sec in secs.items():
+        for label, pp in (sec or {}).get("pointps", {}).items():
+            key = f"secs.{name}.pointps.{label}"
+            bad = sorted(set(pp) - POINTP_KEYS) if isinstance(pp, Mapping) else ["(not an object)"]
+            if bad:
+                raise SimulationError(f"unsupported point-process key for {ctx.who}", file=ctx.dynamics_file,
+                                      key=f"{key}.{bad[0]}", expected=f"keys among {sorted(POINTP_KEYS)}")
+            if pp.get("mod") not in points:
+                raise SimulationError(f"unknown NEURON point process {pp.get('mod')!r} needed by {ctx.who}",
+                                      file=ctx.dynamics_file, key=f"{key}.mod",
+                                      expected="a POINT_PROCESS compiled from components.mechanisms_dir",
+                                      found=pp.get("mod"))
+
+
+def _point_process(section: Any, pp: Mapping[str, Any], ctx: cellmod.CellContext, key: str) -> Any:
+    process = getattr(hoc(), str(pp["mod"]))(section(float(pp.get("loc", 0.5))))
+    for param, value in (pp.get("params") or {}).items():
+        try:
+            setattr(process, param, float(value))
+        except (AttributeError, LookupError, TypeError, ValueError) as exc:
+            raise SimulationError(f"point process {pp['mod']} has no settable parameter {param!r} ({ctx.who})",
+                                  file=ctx.dynamics_file, key=f"{key}.params.{param}", found=value) from exc
+    if "vref" in pp and not hasattr(process, f"_ref_{pp['vref']}"):
+        raise SimulationError(f"point process {pp['mod']} has no variable {pp['vref']!r} ({ctx.who})",
+                              file=ctx.dynamics_file, key=f"{key}.vref", found=pp["vref"])
+    return process
 
 
 def _build_section(section: Any, sec: Mapping[str, Any], ctx: cellmod.CellContext, name: str) -> None:
