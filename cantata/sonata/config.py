@@ -42,6 +42,8 @@ PATH_KEYS = frozenset(
 )
 #: Blocks whose contents are not config values (no path resolution inside them).
 _OPAQUE_BLOCKS = frozenset({"manifest", "node_sets"})
+#: Report keys naming output folders: joined onto ``output_dir`` like ``file_name`` (BMTK's rule).
+_REPORT_OUTPUT_DIRS = frozenset({"contributions_dir"})
 #: networks lists and the key naming each entry's file (entries naming the same file merge).
 _NETWORK_LISTS = {"nodes": "nodes_file", "edges": "edges_file"}
 
@@ -218,6 +220,9 @@ def _resolve_paths(node: Any, base_dir: Path, *, top: bool = False) -> Any:
                 k: _absolute(v, base_dir) if k.endswith("_dir") and isinstance(v, str) and v else v
                 for k, v in value.items()
             }
+        elif top and key == "reports" and isinstance(value, dict):
+            # a report's contributions_dir is joined onto output_dir later (as BMTK does)
+            out[key] = {name: _resolve_report(block, base_dir) for name, block in value.items()}
         elif is_path_key(key) and isinstance(value, str) and value:
             out[key] = _absolute(value, base_dir)
         elif is_path_key(key) and isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -225,6 +230,14 @@ def _resolve_paths(node: Any, base_dir: Path, *, top: bool = False) -> Any:
         else:
             out[key] = _resolve_paths(value, base_dir)
     return out
+
+
+def _resolve_report(block: Any, base_dir: Path) -> Any:
+    """A report block with its paths resolved, except the output folders (left for later)."""
+    if not isinstance(block, dict):
+        return block
+    resolved = _resolve_paths({k: v for k, v in block.items() if k not in _REPORT_OUTPUT_DIRS}, base_dir)
+    return {k: block[k] if k in _REPORT_OUTPUT_DIRS else resolved[k] for k in block}
 
 
 def _join_output(name: str, output_dir: str) -> str:
@@ -257,6 +270,9 @@ def _finish_outputs(data: dict[str, Any], base_dir: Path) -> None:
                     if not file_name.endswith(".h5"):
                         file_name += ".h5"
                     report["file_name"] = _join_output(file_name, output_dir)
+                for key in _REPORT_OUTPUT_DIRS:
+                    if isinstance(report.get(key), str) and report[key]:
+                        report[key] = _join_output(report[key], output_dir)
             finished[name] = report
         data["reports"] = finished
 

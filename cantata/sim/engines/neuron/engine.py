@@ -245,14 +245,18 @@ class NeuronEngine(Engine):
 
     def add_extracellular(self, path: Path, electrodes: np.ndarray, channels: np.ndarray,
                           nodes: Mapping[str, np.ndarray] | None, *, sigma: float,
-                          minimum_distance: float, where: str) -> ExtracellularRecorder:
-        """Record the extracellular potential at ``electrodes`` [C, 3] (um) into ``path``."""
+                          minimum_distance: float | str | None, where: str,
+                          contributions_dir: Path | None = None,
+                          overwrite: bool = True) -> ExtracellularRecorder:
+        """Record the extracellular potential at ``electrodes`` [C, 3] (um) into ``path``
+        (and each cell's own part into ``contributions_dir/<gid>.h5``)."""
         assert self.network is not None
         recorder = ExtracellularRecorder(
             self.network, path, electrodes, channels, nodes, sigma=sigma,
             minimum_distance=minimum_distance, dt=self.sim.settings.dt,
             tstart=self.sim.settings.tstart, tstop=self.sim.settings.tstop,
-            output=self.is_output_rank)
+            output=self.is_output_rank, contributions_dir=contributions_dir,
+            overwrite=overwrite, where=where)
         self.recorders.append(recorder)
         return recorder
 

@@ -1,10 +1,9 @@
 """Where a cell's segments are in space: morphology coordinates, then the node's placement.
 
 Segment end points are interpolated along each section's 3-d points (by arc length). Sections
-without 3-d points (the axon stub) are drawn one of two ways: ``shapeless="stub"`` continues
-them from their parent's attachment point along -y, their length ``L``; ``shapeless="neuron"``
-places them where NEURON's ``define_shape()`` would (which BMTK calls after making the stub),
-without touching the cell. Placement follows the SONATA rule: the soma centre is moved to the
+without 3-d points (the axon stub, a hoc template's soma given by ``L`` and ``diam``) are drawn
+where NEURON's ``define_shape()`` would put them (BMTK calls it after making the stub), without
+touching the cell. Placement follows the SONATA rule: the soma centre is moved to the
 origin (unless the node's ``recenter`` is 0), the cell is rotated about the world axes by
 ``rotation_angle_zaxis``, then ``_yaxis``, then ``_xaxis`` (radians), and moved to ``x, y, z``.
 """
@@ -18,17 +17,15 @@ import numpy as np
 
 from cantata.sim.engines.neuron.hoc import hoc
 
-_STUB_DIRECTION = np.array([0.0, -1.0, 0.0])
 #: Half the fan NEURON's define_shape spreads sibling sections over (radians).
 _FAN = 0.4
 
 
-def local_segments(sections: Sequence[Any], shapeless: str = "stub"
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def local_segments(sections: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Start points [S, 3], end points [S, 3] and diameters [S] of every segment, in section
     order then segment order, in the morphology's own coordinates."""
     starts, ends, diams = [], [], []
-    for sec, (arc, pts) in zip(sections, section_points(sections, shapeless), strict=True):
+    for sec, (arc, pts) in zip(sections, section_points(sections), strict=True):
         bounds = np.linspace(0.0, 1.0, int(sec.nseg) + 1)
         coords = np.column_stack([np.interp(bounds, arc, pts[:, k]) for k in range(3)])
         starts.append(coords[:-1])
@@ -37,22 +34,19 @@ def local_segments(sections: Sequence[Any], shapeless: str = "stub"
     return np.concatenate(starts), np.concatenate(ends), np.concatenate(diams)
 
 
-def segment_centres(sections: Sequence[Any], shapeless: str = "neuron") -> np.ndarray:
+def segment_centres(sections: Sequence[Any]) -> np.ndarray:
     """Centre [S, 3] of every segment (the point at ``seg.x`` along the section's 3-d path),
     in section order then segment order, in the morphology's own coordinates."""
     centres = []
-    for sec, (arc, pts) in zip(sections, section_points(sections, shapeless), strict=True):
+    for sec, (arc, pts) in zip(sections, section_points(sections), strict=True):
         xs = (np.arange(int(sec.nseg)) + 0.5) / int(sec.nseg)
         centres.append(np.column_stack([np.interp(xs, arc, pts[:, k]) for k in range(3)]))
     return np.concatenate(centres)
 
 
-def section_points(sections: Sequence[Any], shapeless: str = "stub"
-                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+def section_points(sections: Sequence[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per section: normalised arc positions [P] and 3-d points [P, 3]; sections without
-    3-d points are drawn by the ``shapeless`` rule (``stub`` or ``neuron``, see the module)."""
-    if shapeless not in ("stub", "neuron"):
-        raise ValueError(f"shapeless must be 'stub' or 'neuron', not {shapeless!r}")
+    3-d points are drawn as NEURON's ``define_shape()`` would draw them."""
     drawn: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
 
     def points(sec: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -63,24 +57,12 @@ def section_points(sections: Sequence[Any], shapeless: str = "stub"
                 pts = np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i)] for i in range(n3d)])
                 arc = np.array([sec.arc3d(i) for i in range(n3d)])
                 found = (arc / arc[-1] if arc[-1] > 0 else np.linspace(0.0, 1.0, n3d), pts)
-            elif shapeless == "neuron":
-                found = _neuron_shape(sec, points)
             else:
-                found = _stub_shape(sec, drawn)
+                found = _neuron_shape(sec, points)
             drawn[sec] = found
         return found
 
     return [points(sec) for sec in sections]
-
-
-def _stub_shape(sec: Any, drawn: Mapping[Any, tuple[np.ndarray, np.ndarray]]
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """From the parent's attachment point along -y (only parents drawn before count)."""
-    parent = sec.parentseg()
-    origin = np.zeros(3)
-    if parent is not None and parent.sec in drawn:
-        origin = _at(drawn[parent.sec], parent.x)
-    return np.array([0.0, 1.0]), np.stack([origin, origin + _STUB_DIRECTION * float(sec.L)])
 
 
 def _neuron_shape(sec: Any, points: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -121,11 +103,6 @@ def _orientation(sec: Any) -> float:
     return float(hoc().section_orientation(sec=sec))
 
 
-def _at(section: tuple[np.ndarray, np.ndarray], x: float) -> np.ndarray:
-    arc, pts = section
-    return np.array([np.interp(x, arc, pts[:, k]) for k in range(3)])
-
-
 def soma_centre(soma_sections: Sequence[Any]) -> np.ndarray:
     """Mean of the 3-d points of the soma sections (the origin when they have none)."""
     pts = [[sec.x3d(i), sec.y3d(i), sec.z3d(i)] for sec in soma_sections for i in range(int(sec.n3d()))]
@@ -153,25 +130,37 @@ def place(points: np.ndarray, soma_center: np.ndarray, attributes: Mapping[str, 
     return shifted @ rotation(attributes).T + position
 
 
-def line_source_transfer(starts: np.ndarray, ends: np.ndarray, electrodes: np.ndarray, *,
-                         sigma: float, minimum_distance: float) -> np.ndarray:
+def line_source_transfer(starts: np.ndarray, ends: np.ndarray, electrodes: np.ndarray, *, sigma: float,
+                         minimum_distance: float | np.ndarray | None = None) -> np.ndarray:
     """Potential (mV) at each electrode per nA of membrane current in each segment: [C, S].
 
-    Each segment is a line of uniform current density (the line-source approximation):
-    phi = I / (4 pi sigma L) * (asinh(s / r) - asinh((s - L) / r)), with s the electrode's
-    position along the segment, r its distance from the segment's axis (at least
-    ``minimum_distance``); a segment of zero length is a point source.
+    Each segment is a line of uniform current density (the line-source approximation, as
+    BMTK's BioNet computes it): with ``a`` the electrode's distance along the segment's axis
+    from the segment's centre (taken positive), ``r`` its distance from the axis and ``L`` the
+    length, phi = I / (4 pi sigma L) * ln((a + L/2 + sqrt((a + L/2)^2 + r^2)) /
+    (a - L/2 + sqrt((a - L/2)^2 + r^2))). ``minimum_distance`` (a number, or one per segment)
+    raises ``r`` to at least that value where the electrode lies beside the segment or less
+    than that distance beyond its end; None or 0 leaves ``r`` as it is. A segment of zero
+    length is a point source. An electrode on the axis of a segment, inside it, with no
+    minimum distance gives an infinite value.
     """
-    axis = ends - starts  # [S, 3]
+    mid = 0.5 * (starts + ends)  # [S, 3]
+    axis = ends - starts
     length = np.linalg.norm(axis, axis=1)  # um
     safe = np.where(length > 0, length, 1.0)
-    unit = axis / safe[:, None]
-    rel = electrodes[:, None, :] - starts[None, :, :]  # [C, S, 3]
-    s = np.einsum("csk,sk->cs", rel, unit)
-    r2 = np.einsum("csk,csk->cs", rel, rel) - s**2
-    r = np.sqrt(np.maximum(r2, minimum_distance**2))
-    line = (np.arcsinh(s / r) - np.arcsinh((s - length) / r)) / safe
-    point = 1.0 / np.sqrt(np.maximum(np.einsum("csk,csk->cs", rel, rel), minimum_distance**2))
+    rel = electrodes[:, None, :] - mid[None, :, :]  # [C, S, 3]
+    r2 = np.einsum("csk,csk->cs", rel, rel)
+    along = np.abs(np.einsum("csk,sk->cs", rel, axis)) / safe
+    perp2 = np.maximum(r2 - along**2, 0.0)
+    up, low = along + 0.5 * length, along - 0.5 * length
+    floor = np.zeros(length.shape) if minimum_distance is None else \
+        np.broadcast_to(np.asarray(minimum_distance, dtype=float), length.shape)
+    perp2 = np.where(low < floor, np.maximum(perp2, floor**2), perp2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = np.sqrt(low**2 + perp2)  # low + below cancels for low < 0: use r^2 / (below - low)
+        den = np.where(low < 0, perp2 / (below - low), low + below)
+        line = np.log((up + np.sqrt(up**2 + perp2)) / den) / safe
+        point = 1.0 / np.sqrt(np.maximum(r2, floor**2))
     kernel = np.where(length > 0, line, point)
-    # I [nA] / (4 pi sigma [S/m] * [um]) = 1e-9 A / (1e-6 S) ... = 1e-3 V = 1 mV per unit
+    # I [nA] / (4 pi sigma [S/m] * [um]) = 1e-9 A / (1e-6 S) = 1e-3 V: 1 mV per unit
     return kernel / (4.0 * np.pi * sigma)

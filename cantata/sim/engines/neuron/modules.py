@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cantata.errors import ConfigError, SimulationError
+from cantata.errors import SimulationError
+from cantata.sim.engines.neuron.ecp import ExtracellularReport, read_electrodes  # noqa: F401  (re-export)
 from cantata.sim.inputs.current_clamp import CurrentClampInput
 from cantata.sim.modules import InputModule, ReportModule
 from cantata.sim.registry import input_module, report_module
 from cantata.sim.reports.membrane import MembraneReport
-from cantata.sim.runlog import log
 
 if TYPE_CHECKING:
     from cantata.sim.simulation import Simulation
@@ -152,70 +152,3 @@ class SaveSynapses(ReportModule):
         assert sim.engine is not None
         written = sim.engine.write_synapses(self.path)
         return [] if written is None else [written]
-
-
-@report_module(["extracellular", "ecp"], engine=ENGINE)
-class ExtracellularReport(ReportModule):
-    """Keys: ``electrode_positions`` (csv with ``x_pos y_pos z_pos`` per channel, um),
-    ``cells`` (default: every biophysical cell), ``sigma`` (S/m, default 0.3),
-    ``minimum_distance`` (um, default 1), ``file_name``. Output: ``/ecp/data`` [T, channels]
-    in mV, ``/ecp/channel_id``, ``/ecp/time``."""
-
-    def __init__(self, name: str, params: dict[str, Any], *, config_file: Any = None) -> None:
-        super().__init__(name, params, config_file=config_file)
-        electrodes = self.param("electrode_positions", expected="a csv file of electrode positions")
-        self.electrodes_file = Path(str(electrodes))
-        self.sigma = float(params.get("sigma", 0.3))
-        self.minimum_distance = float(params.get("minimum_distance", 1.0))
-        if not self.sigma > 0 or not self.minimum_distance > 0:
-            raise self.error("sigma and minimum_distance must be positive", "sigma",
-                             found=(self.sigma, self.minimum_distance))
-        self.path = Path(params.get("file_name") or f"{name}.h5")
-        self.recorder: Any = None
-
-    def outputs(self) -> list[Path]:
-        return [self.path]
-
-    def setup(self, sim: Simulation) -> None:
-        assert sim.engine is not None
-        if self.params.get("contributions_dir"):
-            log.warning("%s: contributions_dir is not supported: the per-cell contributions are not written, "
-                        "only the summed potential (%s)", self.where("contributions_dir"), self.path)
-        positions, channels = read_electrodes(self.electrodes_file, self.where("electrode_positions"))
-        cells = self.params.get("cells")
-        nodes = None if cells is None else sim.resolve_nodes(cells, where=self.where("cells"))
-        self.recorder = sim.engine.add_extracellular(self.path, positions, channels, nodes, sigma=self.sigma,
-                                                     minimum_distance=self.minimum_distance, where=self.where())
-
-    def block(self, sim: Simulation, t: float) -> None:
-        if self.recorder is not None:
-            self.recorder.flush()
-
-    def finalize(self, sim: Simulation) -> list[Path]:
-        if self.recorder is None:
-            return []
-        written = self.recorder.close()
-        return [] if written is None else [written]
-
-    def abort(self, sim: Simulation) -> list[Path]:
-        if self.recorder is None:
-            return []
-        kept = self.recorder.abort()
-        return [] if kept is None else [kept]
-
-
-def read_electrodes(path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Electrode positions [C, 3] (um) and channel ids from a BMTK electrode csv."""
-    try:
-        table = pd.read_csv(path, sep=r"\s+|,", engine="python")
-    except FileNotFoundError:
-        raise ConfigError("electrode positions file not found", file=path, key=where) from None
-    missing = [c for c in ("x_pos", "y_pos", "z_pos") if c not in table.columns]
-    if missing:
-        raise ConfigError("electrode csv lacks position columns", file=path, key=where,
-                          expected="columns channel x_pos y_pos z_pos", found=list(table.columns))
-    positions = table[["x_pos", "y_pos", "z_pos"]].to_numpy(float)
-    if not np.isfinite(positions).all():
-        raise ConfigError("electrode positions must be numbers", file=path, key=where)
-    channels = table["channel"].to_numpy(np.int64) if "channel" in table.columns else np.arange(len(table))
-    return positions, channels

@@ -239,7 +239,7 @@ class ExtracellularStimulator:
         columns, coefficients = [], []
         for cell in cells:
             first = self._columns(cell)
-            centres = geometry.place(geometry.segment_centres(cell.sections, "neuron"),
+            centres = geometry.place(geometry.segment_centres(cell.sections),
                                      geometry.soma_centre(cell.soma), getattr(cell, "attributes", {}))
             coef, nearest = electrodes.coefficients(centres, resistance)
             if (nearest < MIN_DISTANCE).any():
