@@ -57,11 +57,9 @@ def test_two_ranks_give_the_same_biophysical_outputs(testdata: Path, tmp_path: P
     assert run_cantata("run", str(config), "--output-dir", str(one), "--no-progress").returncode == 0
     proc = run_cantata("run", str(config), "--output-dir", str(two), "--no-progress", ranks=2)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    names = ["spikes.h5", "soma_v.h5", "all_v.h5", "syn_g.h5", "syns.h5"]
+    # the ecp sum over cells is error-free, so its bits do not depend on the ranks either
+    names = ["spikes.h5", "soma_v.h5", "all_v.h5", "syn_g.h5", "syns.h5", "ecp.h5"]
     _same_files(one, two, names)
-    ecp_one, ecp_two = _datasets(one / "ecp.h5"), _datasets(two / "ecp.h5")
-    # the sum over cells is taken in another order on two ranks: equal up to rounding
-    assert np.allclose(ecp_one["ecp/data"], ecp_two["ecp/data"], rtol=1e-9, atol=1e-15)
     assert SpikeTrains.read(two / "spikes.h5").n_spikes > 0
 
 
