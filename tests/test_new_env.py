@@ -397,7 +397,8 @@ def test_generated_popnet_environment_runs_like_the_example(tmp_path: Path) -> N
     from cantata.analysis import plot_rates
 
     labels = [line.get_label() for line in plot_rates(env.config).axes[0].lines]
-    assert labels == ["exc (100)", "inh (101)"]
+    exc, inh = np.unique(ours[:, 0]).astype(int)  # type ids depend on the builders made before
+    assert labels == [f"exc ({exc})", f"inh ({inh})"]
 
 
 def test_generated_filternet_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
