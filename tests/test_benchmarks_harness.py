@@ -127,3 +127,76 @@ def test_s5_tiny_brunel_gives_the_same_spikes_in_cantata_and_pynest(tmp_path: Pa
     assert set(same["ratios"]) >= {"load", "instantiate", "simulate", "write", "total"}
     assert native["status"] == "ok", native.get("detail")
     assert native["peer"]["check"]["n_recurrent_edges"] == 500 * 125
+
+
+def _peers_missing() -> str | None:
+    from benchmarks.peers import status
+
+    return status()
+
+
+def test_phase_clock_and_cpu_columns() -> None:
+    from benchmarks.cpu_scripts import adapt_with_cpu
+    from benchmarks.phase_clock import PhaseClock
+
+    clock = PhaseClock(0.0)
+    clock.last = (0.0, 0.0)
+    clock.mark("build", (1.0, 0.5))
+    clock.skip((3.0, 0.6))                      # 2 s left out of phases and total
+    clock.mark("run", (4.5, 1.6))
+    record = clock.record()
+    assert record["seconds"] == {"build": 1.0, "run": 1.5} and record["total_s"] == 2.5
+    assert record["cpu_seconds"] == {"build": 0.5, "run": 1.0, "total": 1.5}
+    result = adapt_with_cpu(["n"])({**record, "n": 3, "extra": 1})
+    assert result["phases"] == {"build": 1.0, "run": 1.5, "total": 2.5}
+    assert result["cpu"] == {"build": 0.5, "run": 1.0, "total": 1.5}
+    assert result["check"] == {"n": 3} and result["info"] == {"extra": 1}
+
+
+@pytest.mark.slow
+def test_s6_tiny_filternet_rates_agree_with_bmtk_sample_by_sample(tmp_path: Path) -> None:
+    if (reason := _peers_missing()) is not None:
+        pytest.skip(f"BMTK runs need the peers' environment: {reason}")
+    import h5py
+
+    from benchmarks.filter_rates import compare_rates, rates_check
+
+    record = harness.run_scenario(scenarios.get("s6"), size="tiny", repeats=1, work_root=tmp_path,
+                                  log=lambda _: None)
+    (pair,) = record["pairs"]
+    assert pair["status"] == "ok", pair.get("detail")
+    ours, theirs = pair["cantata"]["check"], pair["peer"]["check"]
+    assert ours["n_units"] == theirs["n_units"] == 20 and ours["n_times"] == theirs["n_times"] > 100
+    assert set(pair["ratios"]) >= {"build", "rates", "total", "peak_rss_mb"} and "total" in pair["cpu_ratios"]
+    assert set(pair["targets"]) == {"total"}
+    # the agreement rule sees a change of one sample by 1e-6 relative
+    changed = tmp_path / "changed.h5"
+    changed.write_bytes(Path(ours["rates_h5"]).read_bytes())
+    with h5py.File(changed, "r+") as h5:
+        rates = h5["firing_rates/lgn/firing_rates_Hz"]
+        rates[50, 3] = rates[50, 3] * (1 + 1e-6) + 1e-6
+    other = {**rates_check(changed), "rates_sum": ours["rates_sum"], "rates_weighted": ours["rates_weighted"]}
+    assert "1 of" in compare_rates(ours, other) and "node 3" in compare_rates(ours, other)
+
+
+def test_s7_tiny_netpyne_and_cantata_specs_give_identical_spikes(tmp_path: Path) -> None:
+    if (reason := _peers_missing()) is not None:
+        pytest.skip(f"NetPyNE runs need the peers' environment: {reason}")
+    record = harness.run_scenario(scenarios.get("s7"), size="tiny", repeats=1, work_root=tmp_path,
+                                  log=lambda _: None)
+    (pair,) = record["pairs"]
+    assert pair["status"] == "ok", pair.get("detail")
+    assert pair["cantata"]["check"] == pair["peer"]["check"]
+    assert pair["cantata"]["check"]["n_spikes_E"] > 0 and pair["cantata"]["check"]["n_spikes_I"] > 0
+    assert set(pair["targets"]) == {"create", "total"}
+
+
+def test_s8_tiny_density_rates_agree_with_nest_monte_carlo(tmp_path: Path) -> None:
+    pytest.importorskip("nest")
+    record = harness.run_scenario(scenarios.get("s8"), size="tiny", repeats=1, work_root=tmp_path,
+                                  log=lambda _: None)
+    (pair,) = record["pairs"]
+    assert pair["status"] == "ok", pair.get("detail")
+    for name in ("rate_E", "rate_I"):
+        assert pair["cantata"]["check"][name] > 1.0
+    assert pair["peer"]["info"]["n_neurons"] == 2800 and not pair["targets"]

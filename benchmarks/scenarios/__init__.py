@@ -17,9 +17,12 @@ MODULES: dict[str, str] = {
     "s3": "benchmarks.scenarios.s3_biophysical",
     "s4": "benchmarks.scenarios.s4_sonata_io",
     "s5": "benchmarks.scenarios.s5_brunel",
+    "s6": "benchmarks.scenarios.s6_filternet",
+    "s7": "benchmarks.scenarios.s7_netpyne",
+    "s8": "benchmarks.scenarios.s8_popnet",
     "toy": "benchmarks.scenarios.toy",
 }
-DEFAULT = ("s1", "s2", "s3", "s4", "s5")
+DEFAULT = ("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8")
 
 
 def get(name: str) -> Scenario:
