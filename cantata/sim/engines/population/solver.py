@@ -178,13 +178,14 @@ class DensityNetwork:
         if rate <= 0.0:
             return x
         weights = _poisson_weights(rate * self.dt, self.tol)
-        matrix.data[self._diag_pos] += rate      # P = I + A / rate, scaled by rate
+        # P = I + A / rate (the matrix's values are rebuilt from the operators every step)
+        matrix.data[self._diag_pos] += rate
+        matrix.data *= 1.0 / rate
         total = weights[0] * x
         term = x
-        for w in weights[1:]:
-            term = (matrix @ term) / rate
+        for w in weights[1:].tolist():
+            term = matrix @ term
             total += w * term
-        matrix.data[self._diag_pos] -= rate
         return total
 
 
