@@ -83,6 +83,12 @@ def test_cli_missing_spike_file_is_one_line_error(tmp_path, capsys):
     assert "nope.h5" in err and "Traceback" not in err
 
 
+def test_cli_report_group_by_needs_a_config(intfire_spikes, capsys):
+    assert main(["report", str(intfire_spikes), "--group-by", "pop_name"]) == 1
+    err = capsys.readouterr().err
+    assert "--group-by" in err and "config" in err and "Traceback" not in err
+
+
 def test_population_rates_leave_out_virtual_nodes(testdata):
     from cantata.sonata.circuit import Circuit
 
@@ -92,6 +98,33 @@ def test_population_rates_leave_out_virtual_nodes(testdata):
         table = population_rates(spikes, circuit=circuit, tstart=0.0, tstop=3000.0)
     assert table["population"].tolist() == ["v1"]
     assert table["n_nodes"].tolist() == [300]
+
+
+
+def test_node_rates_with_an_empty_id_list_and_spikes():
+    st = SpikeTrains.from_arrays(np.array([0, 1]), np.array([10.0, 20.0]), population="p")
+    table = node_rates(st, populations={"p": np.zeros(0, np.int64)}, tstart=0.0, tstop=1000.0)
+    assert len(table) == 0  # was an IndexError
+
+
+def test_population_rates_count_spiking_virtual_populations(tmp_path):
+    """FilterNet's units are virtual nodes that spike: they are reported, input-only ones are not."""
+    from cantata.build import NetworkBuilder
+    from cantata.sonata.circuit import Circuit
+
+    lgn = NetworkBuilder("lgn")
+    lgn.add_nodes(N=3, model_type="virtual", pop_name="tON")
+    lgn.save(tmp_path)
+    relay = NetworkBuilder("relay")
+    relay.add_nodes(N=2, model_type="virtual")
+    relay.save(tmp_path)
+    st = SpikeTrains.from_arrays(np.array([0, 0, 2]), np.array([10.0, 20.0, 30.0]), population="lgn")
+    with Circuit.from_files(nodes=[(tmp_path / "lgn_nodes.h5", tmp_path / "lgn_node_types.csv"),
+                                   (tmp_path / "relay_nodes.h5", tmp_path / "relay_node_types.csv")]) as circuit:
+        table = population_rates(st, circuit=circuit, group_by="pop_name", tstart=0.0, tstop=1000.0)
+    assert table["population"].tolist() == ["lgn"]
+    assert table["n_nodes"].tolist() == [3]
+    assert table["mean_rate"].tolist() == [1.0]
 
 
 # -- rate files (PopNet, FilterNet) -------------------------------------------------------------

@@ -50,7 +50,11 @@ def node_rates(
     Nodes listed in ``populations`` (population -> node ids) appear with a zero rate when
     silent; otherwise only nodes that spiked are listed.
     """
-    spikes = load_spikes(source)
+    return _node_rates(source, load_spikes(source), populations, tstart, tstop)
+
+
+def _node_rates(source: Source, spikes: SpikeTrains, populations: dict[str, np.ndarray] | None,
+                tstart: float | None, tstop: float | None) -> pd.DataFrame:
     t0, t1 = _window(source, spikes, tstart, tstop)
     duration_s = max(t1 - t0, 1e-12) / 1000.0
     frames = []
@@ -62,9 +66,10 @@ def node_rates(
         if populations and name in populations:
             all_ids = np.unique(np.asarray(populations[name], dtype=np.int64))
             full = np.zeros(all_ids.size, dtype=np.int64)
-            pos = np.searchsorted(all_ids, uniq)
-            inside = (pos < all_ids.size) & (all_ids[np.minimum(pos, all_ids.size - 1)] == uniq)
-            full[pos[inside]] = counts[inside]
+            if all_ids.size:
+                pos = np.searchsorted(all_ids, uniq)
+                inside = (pos < all_ids.size) & (all_ids[np.minimum(pos, all_ids.size - 1)] == uniq)
+                full[pos[inside]] = counts[inside]
             uniq, counts = all_ids, full
         frames.append(pd.DataFrame({"population": name, "node_id": uniq, "spike_count": counts}))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
@@ -74,16 +79,22 @@ def node_rates(
     return table
 
 
-def population_rates(source: Source, *, group_by: str | None = None, circuit=None, **window) -> pd.DataFrame:
+def population_rates(source: Source, *, group_by: str | None = None, circuit=None, tstart: float | None = None,
+                     tstop: float | None = None) -> pd.DataFrame:
     """Mean and spread of firing rates per population (or per ``group_by`` node attribute).
 
     Silent nodes count with rate 0 when ``circuit`` is given (all its simulated nodes are
-    included; virtual nodes, which only relay input spikes, are left out).
+    included; virtual nodes, which only relay input spikes, are left out, unless their
+    population has only virtual nodes and spikes in ``source``, as FilterNet's units do).
     """
+    spikes = load_spikes(source)
     populations = None
     if circuit is not None:
-        populations = {name: _simulated_ids(pop) for name, pop in circuit.nodes.items()}
-    table = node_rates(source, populations=populations, **window)
+        populations = {}
+        for name, pop in circuit.nodes.items():
+            ids = _simulated_ids(pop)
+            populations[name] = pop.node_ids() if ids.size == 0 and name in spikes.populations else ids
+    table = _node_rates(source, spikes, populations, tstart, tstop)
     if populations is not None:  # populations of virtual nodes only: nothing simulated to report
         relays = [name for name, ids in populations.items() if ids.size == 0]
         table = table[~table["population"].isin(relays)].reset_index(drop=True)

@@ -215,8 +215,8 @@ class NetworkBuilder:
                           iterator: str = "one_to_one", **edge_type_properties: Any) -> ConnectionMap:
         """Gap junctions (BMTK's call): ``add_edges`` with ``is_gap_junction=True`` and
         ``syn_weight`` = ``conductance`` (uS), else ``1 / resistance`` (MOhm). ``target_sections``
-        and ``distance_range`` place both ends. BMTK's BioNet also needs its own gap-junction id
-        file, which this builder does not write; Cantata's NEURON engine does not need it."""
+        and ``distance_range`` place both ends. ``save`` also writes BMTK BioNet's
+        ``<network>_gap_juncs.h5`` id file; Cantata's NEURON engine does not need it."""
         if conductance is None:
             if isinstance(resistance, bool) or not isinstance(resistance, (int, float)) or not resistance > 0:
                 raise BuildError("resistance must be a positive number (MOhm)",

@@ -153,7 +153,8 @@ class Electrodes:
     def coefficients(self, centres: np.ndarray, resistance: float) -> tuple[np.ndarray, np.ndarray]:
         """Potential (mV per mA) at ``centres`` [S, 3], and the closest distance [S] (um)."""
         r = np.linalg.norm(centres[:, None, :] - self.points[None, :, :], axis=2)  # [S, P]
-        coef = POTENTIAL_UNIT * resistance / (4.0 * np.pi) * (self.shares / r).sum(axis=1)
+        with np.errstate(divide="ignore"):  # a zero distance is refused by the caller (closest distance)
+            coef = POTENTIAL_UNIT * resistance / (4.0 * np.pi) * (self.shares / r).sum(axis=1)
         return coef, r.min(axis=1)
 
 
