@@ -177,6 +177,28 @@ def test_run_log_appends_to_file_and_detaches(tmp_path):
     assert path.read_text().splitlines() == ["INFO first run", "WARNING second run"]
 
 
+def test_records_held_before_the_log_opens_reach_the_file(tmp_path, capsys):
+    """Warnings given while the config's blocks are read (before the log file may be created)
+    are written to it once it opens; if the run stops before that, they still reach stderr."""
+    path = tmp_path / "out" / "log.txt"
+    settings = LogSettings(file=path, level="INFO", format="%(levelname)s %(message)s", to_console=False)
+    run_log = RunLog(settings)
+    before = len(log.handlers)
+    run_log.hold()
+    log.warning("inputs.x: ignoring unknown key(s) y")
+    with run_log:
+        log.info("started")
+    assert path.read_text().splitlines() == ["WARNING inputs.x: ignoring unknown key(s) y", "INFO started"]
+    assert len(log.handlers) == before
+
+    stopped = RunLog(settings)
+    stopped.hold()
+    log.warning("reports.r: no NWB copy")
+    stopped.release()
+    assert "reports.r: no NWB copy" in capsys.readouterr().err
+    assert len(log.handlers) == before and "NWB" not in path.read_text()
+
+
 def test_progress_line_only_for_long_runs():
     stream = io.StringIO()
     quick = Progress(1000.0, after=60.0, stream=stream)

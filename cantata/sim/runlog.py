@@ -29,10 +29,31 @@ class RunLog:
         self.settings = settings
         self._handlers: list[logging.Handler] = []
         self._old_level = log.level
+        self._held: _Held | None = None
+
+    def hold(self) -> None:
+        """Keep what is logged from now until :meth:`open` (warnings about the config, given
+        before the log file may be created) and write it there and then."""
+        if self._held is None and not self._handlers:
+            self._held = _Held()
+            log.addHandler(self._held)
+
+    def release(self) -> None:
+        """Stop holding; held records go to Python's last-resort handler (stderr), as they would
+        have without :meth:`hold`. Called when the run stops before :meth:`open`."""
+        held, self._held = self._held, None
+        if held is not None:
+            log.removeHandler(held)
+            for record in held.records:
+                if logging.lastResort is not None and record.levelno >= logging.lastResort.level:
+                    logging.lastResort.handle(record)
 
     def open(self) -> Self:
         if self._handlers:
             return self
+        held, self._held = self._held, None
+        if held is not None:
+            log.removeHandler(held)
         formatter = logging.Formatter(self.settings.format)
         if self.settings.file is not None:
             self.settings.file.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +69,10 @@ class RunLog:
             log.addHandler(handler)
         self._old_level = log.level
         log.setLevel(min(logging.getLevelName(self.settings.level), log.level or logging.WARNING))
+        for record in held.records if held is not None else []:
+            for handler in self._handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
         return self
 
     def close(self) -> None:
@@ -63,6 +88,17 @@ class RunLog:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class _Held(logging.Handler):
+    """Collects records until the run's handlers exist."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 class Progress:

@@ -185,14 +185,20 @@ class Simulation:
                 raise SimulationError("this simulation failed earlier; make a new one", file=self.config.path)
             return self
         start = time.perf_counter()
-        self.engine_spec = select_engine(self.config, self.circuit, self._engine_name)
-        if self.engine_spec.outputs is not None:
-            self.outputs = self.engine_spec.outputs(self.config, self.outputs)
-        self.inputs = [self._module(INPUTS, "inputs", name, block) for name, block in self.config.inputs.items()]
-        self.reports = [self._module(REPORTS, "reports", name, block) for name, block in self.config.reports.items()]
-        self.spike_output = SpikeOutput(self.outputs, self.settings.tstart)
-        planned = [*self.spike_output.files, *(p for m in [*self.inputs, *self.reports] for p in m.outputs())]
-        check_outputs(self.outputs, planned, config_file=self.config.path)
+        self._log.hold()  # warnings about the config reach log.txt once it is opened
+        try:
+            self.engine_spec = select_engine(self.config, self.circuit, self._engine_name)
+            if self.engine_spec.outputs is not None:
+                self.outputs = self.engine_spec.outputs(self.config, self.outputs)
+            self.inputs = [self._module(INPUTS, "inputs", name, block) for name, block in self.config.inputs.items()]
+            self.reports = [self._module(REPORTS, "reports", name, block)
+                            for name, block in self.config.reports.items()]
+            self.spike_output = SpikeOutput(self.outputs, self.settings.tstart)
+            planned = [*self.spike_output.files, *(p for m in [*self.inputs, *self.reports] for p in m.outputs())]
+            check_outputs(self.outputs, planned, config_file=self.config.path)
+        except BaseException:
+            self._log.release()
+            raise
 
         self._log.open()
         try:
