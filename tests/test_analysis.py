@@ -89,6 +89,13 @@ def test_cli_report_group_by_needs_a_config(intfire_spikes, capsys):
     assert "--group-by" in err and "config" in err and "Traceback" not in err
 
 
+def test_cli_raster_color_by_needs_a_config(intfire_spikes, tmp_path, capsys):
+    assert main(["plot", "raster", str(intfire_spikes), "--color-by", "pop_name", "-o", str(tmp_path / "r.png")]) == 1
+    err = capsys.readouterr().err
+    assert "--color-by" in err and "config" in err and "Traceback" not in err
+    assert not (tmp_path / "r.png").exists()
+
+
 def test_population_rates_leave_out_virtual_nodes(testdata):
     from cantata.sonata.circuit import Circuit
 

@@ -17,7 +17,12 @@ def _run(args: argparse.Namespace) -> int:
             from cantata.analysis.sources import as_config
 
             config = as_config(args.source)
-            circuit = Circuit.from_config(config) if config is not None else None
+            if config is None:
+                from cantata.errors import ConfigError
+
+                raise ConfigError("--color-by needs the node attributes of a circuit", key="--color-by",
+                                  expected="a simulation config (json) as SOURCE", found=str(args.source))
+            circuit = Circuit.from_config(config)
         plot_raster(args.source, args.output, color_by=args.color_by, circuit=circuit)
     elif args.kind == "rates":
         plot_rates(args.source, args.output, bin_ms=args.bin_ms)
