@@ -248,6 +248,17 @@ def test_subsets_window_and_existing_contributions(tmp_path: Path) -> None:
 
 
 @pytest.mark.neuron
+def test_a_report_without_compartmental_cells_is_a_clear_error(tmp_path: Path) -> None:
+    """No segment to record (here ``cell_bounds`` selects no cell): an error naming the report,
+    not NEURON's fast_imem assertion."""
+    config = write_ball_config(tmp_path, cell_bounds=[5, 9])
+    proc = run_cantata("run", str(config), "--no-progress")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "vec_sav_d" not in proc.stderr
+    for part in ("reports.ecp", "covers no compartmental cell"):
+        assert part in proc.stderr, proc.stderr
+
+
+@pytest.mark.neuron
 def test_an_electrode_on_a_segment_axis_needs_a_minimum_distance(tmp_path: Path) -> None:
     config = write_ball_config(tmp_path)
     (tmp_path / "electrodes.csv").write_text("channel x_pos y_pos z_pos\n7 3 0 0\n")  # inside ball 0, on its axis

@@ -218,7 +218,6 @@ class ExtracellularRecorder:
         self.n_channels = len(electrodes)
         self.time = np.array([self.first * dt, tstop, dt])
         self.channels = np.asarray(channels, dtype=np.uint64)
-        h.cvode.use_fast_imem(1)
         cells = self._cells(nodes)
         self.gids = np.array([c.gid for c in cells], dtype=np.int64)
         self._shapes: dict[Any, tuple[np.ndarray, ...]] = {}  # local geometry per cell layout
@@ -229,13 +228,19 @@ class ExtracellularRecorder:
         self.transfer = np.ascontiguousarray(np.concatenate(transfers)) if transfers else \
             np.zeros((0, self.n_channels))  # [segments, channels]
         self.n_segments = int(self.bounds[-1])
+        total = int(network.pc.allreduce(self.n_segments, 1)) if network.size > 1 else self.n_segments
+        if total == 0:  # every rank gets here with the same total, so all of them stop
+            raise SimulationError("the extracellular report covers no compartmental cell (it records the "
+                                  "membrane currents of biophysical cells' segments)", key=where,
+                                  expected="cells (or the whole network) with biophysical nodes",
+                                  found="only point-process, virtual or no cells")
+        h.cvode.use_fast_imem(1)
         segments = [seg for cell in cells for sec in cell.sections for seg in sec]
         self.pointers = h.PtrVector(max(self.n_segments, 1))
         for i, seg in enumerate(segments):
             self.pointers.pset(i, seg._ref_i_membrane_)
         self.buffer = h.Vector(max(self.n_segments, 1))
         self.view = self.buffer.as_numpy()
-        total = int(network.pc.allreduce(self.n_segments, 1)) if network.size > 1 else self.n_segments
         self.chunk_rows = int(min(MAX_CHUNK_ROWS, max(1, CHUNK_BYTES // (8 * max(total, 1)))))
         self.currents = np.zeros((self.chunk_rows, self.n_segments))
         self.filled = 0  # rows in the chunk buffer
