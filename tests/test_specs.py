@@ -391,14 +391,15 @@ def test_unsupported_or_bad_input_names_the_key(what: str, change, key: str) -> 
 
 def test_outputs_it_does_not_make_give_a_warning() -> None:
     net, cfg = _model()
-    cfg.saveJson = True
-    cfg.recordLFP = [[50, 50, 50]]
+    cfg.saveMat = True
+    cfg.saveDipolePops = True
     cfg.analysis["plotRaster"] = {"saveFig": True}  # made by sim.analyze()
     with pytest.warns(SpecWarning) as record:
         compile_model(net, cfg)
-    assert sorted(str(w.message).split()[0] for w in record) == ["simConfig.recordLFP", "simConfig.saveJson"]
-    cfg.saveJson = False
-    cfg.recordLFP = []
+    assert sorted(str(w.message).split()[0] for w in record) == ["simConfig.saveDipolePops", "simConfig.saveMat"]
+    cfg.saveMat = cfg.saveDipolePops = False
+    cfg.saveJson = cfg.savePickle = True  # made by sim.saveData()
+    cfg.recordLFP = [[50, 50, 50]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compile_model(net, cfg)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from netpyne_reference.scenarios import hh_network, mech_network, point_network, string_network
+from netpyne_reference.scenarios import hh_network, lfp_network, mech_network, point_network, string_network
 
 from benchmarks.peers import peer_python, status
 from cantata.sonata.circuit import Circuit
@@ -322,3 +322,95 @@ def test_user_mechanisms_and_point_process_cells_match_netpyne(tmp_path: Path) -
     for cell, trace in ref["traces"]["V_soma"].items():
         assert np.abs(np.asarray(trace) - ours["V_soma"][cell]).max() < V_TOL
     print(f"mech_network: max spike-time difference {worst} ms")
+
+
+LFP_TOL = 1e-8  # mV (NetPyNE's geometry is float32 pt3d: its transfer resistances agree to 2e-8 relative)
+
+
+def test_data_files_and_lfp_match_netpyne(tmp_path: Path) -> None:
+    """``saveJson``/``savePickle`` files and ``recordLFP``: the same keys, spikes, traces and
+    connections as NetPyNE's file; the LFP equal to NetPyNE's sample by sample (see docs)."""
+    import pickle
+
+    import h5py
+
+    spec = lfp_network()
+    proc, _ = _start_netpyne(spec, tmp_path / "netpyne")
+    (tmp_path / "cantata").mkdir()
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    code = f"""
+import json
+from cantata.specs import specs, sim
+spec = json.load(open({str(tmp_path / 'spec.json')!r}))
+sim.createSimulateAnalyze(specs.NetParams(spec['netParams']), specs.SimConfig(spec['simConfig']))
+"""
+    run = subprocess.Popen([sys.executable, "-c", code], env=_env(), cwd=tmp_path / "cantata",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _finish(run, "cantata.specs.sim")
+    _finish(proc, "NetPyNE")
+    ref = json.loads((tmp_path / "netpyne" / "np_out" / "lfp_data.json").read_text())
+    ours = json.loads((tmp_path / "cantata" / "np_out" / "lfp_data.json").read_text())
+    with open(tmp_path / "cantata" / "np_out" / "lfp_data.pkl", "rb") as f:
+        assert pickle.load(f) == ours  # plain types: loads without Cantata or NetPyNE
+    assert (tmp_path / "netpyne" / "np_out" / "lfp_data.pkl").exists()
+
+    # structure
+    assert set(ref) - {"netpyne_changeset"} <= set(ours)
+    assert set(ref["net"]) == set(ours["net"]) == {"params", "cells", "pops", "recXElectrode"}
+    assert set(ref["simConfig"]) <= set(ours["simConfig"])
+    assert set(ref["simData"]) == set(ours["simData"])
+    assert ref["net"]["recXElectrode"]["pos"] == ours["net"]["recXElectrode"]["pos"]
+    assert {k: v["cellGids"] for k, v in ref["net"]["pops"].items()} == \
+        {k: v["cellGids"] for k, v in ours["net"]["pops"].items()}
+    for theirs, mine in zip(ref["net"]["cells"], ours["net"]["cells"], strict=True):
+        assert theirs["gid"] == mine["gid"] and set(theirs) >= set(mine) - {"params"}
+        for tag in ("pop", "cellType", "cellModel", "x", "y", "z", "xnorm", "ynorm", "znorm"):
+            if theirs["tags"].get("pop") != "drive" or tag not in "x y z xnorm ynorm znorm".split():
+                assert theirs["tags"].get(tag) == mine["tags"].get(tag), (theirs["gid"], tag)
+
+        def conns(cell: dict) -> list:
+            return sorted((str(c["preGid"]), c.get("preLoc"), c.get("sec"), c.get("loc"), c["synMech"], c["weight"],
+                           c["delay"], c.get("label"), c.get("preLabel")) for c in cell["conns"])
+        assert conns(theirs) == conns(mine)
+        assert sorted(map(json.dumps, theirs["stims"])) == sorted(map(json.dumps, mine["stims"])) or \
+            [s["source"] for s in theirs["stims"]] == [s["source"] for s in mine["stims"]]
+
+    # spikes, traces, rates
+    sd, rd = ours["simData"], ref["simData"]
+    assert sd["spkid"] == [int(g) for g in rd["spkid"]] and np.abs(np.subtract(sd["spkt"], rd["spkt"])).max() == 0
+    assert len(sd["spkt"]) >= 8 and sd["avgRate"] == pytest.approx(rd["avgRate"])
+    assert sorted(sd["V_soma"]) == sorted(rd["V_soma"])
+    for cell, trace in rd["V_soma"].items():
+        n = min(len(trace), len(sd["V_soma"][cell]))  # NetPyNE adds the sample at t = duration
+        assert np.abs(np.subtract(trace[:n], sd["V_soma"][cell][:n])).max() < V_TOL
+
+    # LFP: NetPyNE's row k holds the potential at (k + 1) or (k + 2) * recordStep (its sample
+    # index is floor(t / recordStep) of an accumulated t); Cantata's is at (k + 1) * recordStep
+    lfp, theirs_lfp = np.asarray(sd["LFP"]), np.asarray(rd["LFP"])
+    assert lfp.shape == theirs_lfp.shape == (400, 3)
+    with h5py.File(tmp_path / "cantata" / "np_out" / "lfp" / "output" / "lfp.h5") as f:
+        full = f["ecp/data"][:]
+    assert np.array_equal(lfp[:-1], full[4:1600:4])  # every 4th step (recordStep / dt)
+    full = np.concatenate([full, full[-1:]])
+    k = np.arange(400)
+    err = np.minimum(np.abs(theirs_lfp - full[np.minimum(4 * (k + 1), 1600)]).max(1),
+                     np.abs(theirs_lfp - full[np.minimum(4 * (k + 2), 1600)]).max(1))
+    same = err < LFP_TOL
+    assert same.sum() >= 390, f"{same.sum()} rows equal; worst {err.max()} mV"
+    assert np.abs(theirs_lfp).max() > 1e-3  # mV: the LFP is not trivially zero
+    assert sorted(sd["LFPCells"]) == sorted(rd["LFPCells"])
+    for gid, theirs in rd["LFPCells"].items():  # the same samples, cell by cell
+        mine, theirs = np.asarray(sd["LFPCells"][gid]), np.asarray(theirs)
+        later = np.concatenate([mine[1:], mine[-1:]])
+        cell_err = np.minimum(np.abs(theirs - mine).max(1), np.abs(theirs - later).max(1))
+        assert (cell_err[same] < LFP_TOL).all()
+    assert not np.any(sd["LFPCells"]["3"])  # the VecStim
+    assert sorted(sd["LFPPops"]) == sorted(rd["LFPPops"]) == ["E", "drive"]
+    for label, theirs in rd["LFPPops"].items():  # the sums of the populations' cells
+        mine, theirs = np.asarray(sd["LFPPops"][label]), np.asarray(theirs)
+        later = np.concatenate([mine[1:], mine[-1:]])
+        pop_err = np.minimum(np.abs(theirs - mine).max(1), np.abs(theirs - later).max(1))
+        assert (pop_err[same] < LFP_TOL).all()
+    assert np.abs(np.asarray(sd["LFPPops"]["E"])).max() > 1e-3 and not np.any(sd["LFPPops"]["drive"])
+    print(f"lfp_network: {same.sum()}/400 LFP rows equal NetPyNE's within {LFP_TOL} mV; "
+          f"max |LFP| {np.abs(theirs_lfp).max():.4g} mV")

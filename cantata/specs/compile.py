@@ -43,4 +43,4 @@ def compile_model(netParams: NetParams, simConfig: SimConfig) -> Model:  # noqa:
     run["spike_threshold"] = number(net.defaultThreshold, "netParams.defaultThreshold")
     return Model(populations=pops, synmechs=synmechs, edges=[*edges, *stim_edges], clamps=clamps,
                  traces=simcfg.traces(cfg, table, pops), run=run, conditions=conditions, record_step=step,
-                 seeds=seeds, stims=others)
+                 seeds=seeds, stims=others, lfp=simcfg.lfp(cfg, table))

@@ -159,7 +159,8 @@ def _write_nodes(model: Model, root: Path, overwrite: bool, names: _FileNames) -
             name = f"{names('cell', rule)}.json"
             _write_json(root / COMPONENTS["biophysical_neuron_models_dir"] / name, pop.rule, True)
             row.update(model_type="biophysical", model_template=f"{TEMPLATE}:{rule}",
-                       dynamics_params=name, spike_threshold=pop.threshold)
+                       dynamics_params=name, spike_threshold=pop.threshold, recenter=0,
+                       rotation_angle_zaxis=shape_rotation(pop.rule))
         elif pop.kind == POINT:
             name = f"{names('point', pop.label)}_{pop.cell_model}.json"
             seconds = SECONDS.get(str(pop.cell_model), ())
@@ -176,6 +177,17 @@ def _write_nodes(model: Model, root: Path, overwrite: bool, names: _FileNames) -
     h5 = write_nodes(root / "network" / "nodes.h5", tables, overwrite=overwrite)
     csv = write_types_csv(root / "network" / "node_types.csv", pd.DataFrame(types), overwrite=overwrite)
     return h5, csv
+
+
+def shape_rotation(rule: dict[str, Any]) -> float:
+    """Where NetPyNE draws a cell without ``pt3d`` (for the LFP): NEURON's ``define_shape()``
+    points with x and y swapped, y then inverted with the cell's (``invertedYCoord``), i.e. the
+    shape turned by -90 degrees about z, its root section starting at the cell's position
+    (``recenter`` 0). A rule with ``pt3d`` points keeps them as given (no turn)."""
+    secs = rule.get("secs", {})
+    if any("pt3d" in (sec.get("geom") or {}) for sec in secs.values()):
+        return 0.0
+    return -np.pi / 2
 
 
 def _write_edges(model: Model, root: Path, overwrite: bool, names: _FileNames) -> tuple[Path, Path] | None:
@@ -269,4 +281,31 @@ def _simulation_blocks(model: Model, root: Path, overwrite: bool, names: _FileNa
         reports[trace.label] = {"module": "membrane_report", "cells": trace.label, "variable_name": trace.variable,
                                 "sections": trace.sections, "dt": model.record_step,
                                 "file_name": f"{names('report', trace.label)}.h5"}
+    if model.lfp is not None and any(p.kind == COMPARTMENT for p in model.populations.values()):
+        # without compartments the LFP is zero (simData gets zeros; NEURON cannot record no segments)
+        if LFP_REPORT in reports:
+            raise FormatError("a recordTraces label is the name of the LFP report; rename it",
+                              key=f"simConfig.recordTraces[{LFP_REPORT!r}]", found=LFP_REPORT)
+        reports[LFP_REPORT] = _lfp_report(model, root, overwrite)
     return sets, inputs, reports
+
+
+#: Name, file and per-cell folder of the ``recordLFP`` report.
+LFP_REPORT, LFP_FILE, LFP_CELLS_DIR = "recordLFP", "lfp.h5", "lfp_cells"
+
+
+def _lfp_report(model: Model, root: Path, overwrite: bool) -> dict[str, Any]:
+    """An ``extracellular`` report on the ``recordLFP`` electrodes (``electrodes.csv``), sigma
+    0.3 S/m as NetPyNE, every compartmental cell; with ``saveLFPCells`` or ``saveLFPPops`` one
+    file per cell in ``output/lfp_cells``."""
+    assert model.lfp is not None
+    table = pd.DataFrame({"channel": np.arange(len(model.lfp.electrodes)),
+                          **{f"{c}_pos": model.lfp.electrodes[:, i] for i, c in enumerate("xyz")}})
+    with atomic_path(root / "electrodes.csv", overwrite=overwrite) as tmp:
+        table.to_csv(tmp, sep=" ", index=False, float_format="%.17g")
+    block: dict[str, Any] = {"module": "extracellular", "electrode_positions": "$BASE_DIR/electrodes.csv",
+                             "sigma": 0.3, "file_name": LFP_FILE}
+    if (model.lfp.cells is not None and model.lfp.cells.size) or model.lfp.pops:
+        # every cell's file (the total sums them all); simData keeps the saveLFPCells ones
+        block["contributions_dir"] = LFP_CELLS_DIR
+    return block

@@ -108,6 +108,15 @@ class Trace:
 
 
 @dataclass
+class Lfp:
+    """``simConfig.recordLFP``: electrode positions and the cells whose own LFP is kept."""
+
+    electrodes: np.ndarray  # [C, 3] um, as the user gave them (NetPyNE's y, not inverted)
+    cells: np.ndarray | None = None  # saveLFPCells: NetPyNE gids (None: none kept)
+    pops: list[str] | None = None  # saveLFPPops: population labels (None: none kept)
+
+
+@dataclass
 class Model:
     """Everything ``to_sonata`` writes."""
 
@@ -121,3 +130,4 @@ class Model:
     record_step: float
     seeds: dict[str, int]
     stims: list[PointStim] = field(default_factory=list)
+    lfp: Lfp | None = None

@@ -9,8 +9,10 @@ on Cantata's NEURON engine, results come back in NetPyNE's ``simData`` form.
     sim.simData['V_soma']['cell_0']                  # a recorded trace (recordTraces label)
 
 The circuit goes to ``<saveFolder>/<simLabel or filename>/`` (default ``./model_output/``),
-the run's SONATA outputs to its ``output/`` folder. NEURON keeps its state per process, so run
-one simulation per process, as with NetPyNE.
+the run's SONATA outputs to its ``output/`` folder. ``recordLFP`` fills ``simData['LFP']`` (an
+extracellular report); ``saveJson``/``savePickle`` write NetPyNE's data file
+(:func:`saveData`). NEURON keeps its state per process, so run one simulation per process, as
+with NetPyNE.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from typing import Any
 import numpy as np
 
 from cantata.errors import SimulationError
+from cantata.specs import outputs
 from cantata.specs.checks import warn
 from cantata.specs.compile import compile_model
 from cantata.specs.dicts import Dict
-from cantata.specs.export import safe_name, write_model
+from cantata.specs.export import LFP_CELLS_DIR, LFP_REPORT, safe_name, write_model
 from cantata.specs.model import VIRTUAL, Model
 from cantata.specs.params import NetParams, SimConfig
 
-__all__ = ["create", "simulate", "analyze", "createSimulate", "createSimulateAnalyze", "initialize",
+__all__ = ["create", "simulate", "analyze", "saveData", "createSimulate", "createSimulateAnalyze", "initialize",
            "simData", "allSimData", "net", "cfg", "netParams", "config_path", "model"]
 
 netParams: NetParams | None = None
@@ -63,6 +66,7 @@ def create(netParams: NetParams | None = None, simConfig: SimConfig | None = Non
     initialize(netParams, simConfig)
     assert cfg is not None and globals()["netParams"] is not None
     model = compile_model(globals()["netParams"], cfg)
+    outputs.check_save_folder(cfg)
     config_path = write_model(model, folder if folder is not None else folder_of(cfg), overwrite=True,
                               mechanisms_dir=mechanisms_dir)
     net.clear()
@@ -83,22 +87,47 @@ def simulate() -> Dict:
     simulation = Simulation.from_config(config_path, progress=False)
     result = simulation.run()
     output = result.output_dir or config_path.parent / "output"
-    reports = {name: output / block["file_name"] for name, block in simulation.config.reports.items()}
+    reports = {name: output / block["file_name"] for name, block in simulation.config.reports.items()
+               if name != LFP_REPORT}
     simData.clear()
     simData.update(results(model, result.spikes, reports))
+    if model.lfp is not None and LFP_REPORT not in simulation.config.reports:  # no compartmental cells
+        simData.update(outputs.zero_lfp(model, float(model.run["tstop"])))
+    elif model.lfp is not None:
+        block = simulation.config.reports[LFP_REPORT]
+        sizes = {name: pop.size for name, pop in simulation.circuit.nodes.items()}
+        simData.update(outputs.lfp_data(model, output / block["file_name"],
+                                        output / LFP_CELLS_DIR if block.get("contributions_dir") else None,
+                                        sizes, float(model.run["tstop"]), float(model.run["dt"])))
+    n_cells = sum(p.size for p in model.populations.values() if p.first_gid >= 0)
+    simData["avgRate"] = float(len(simData["spkt"]) / max(n_cells, 1) / model.run["tstop"] * 1e3)
     return simData
 
 
+def saveData(include: list[str] | None = None, filename: str | PathLike[str] | None = None) -> list[Path]:  # noqa: N802
+    """Write ``<filename>_data.json`` / ``.pkl`` as NetPyNE does when ``simConfig.saveJson`` /
+    ``savePickle`` are set (``analyze`` and ``createSimulateAnalyze`` call it); return the files.
+    ``include``: parts among ``netParams``, ``net`` (``netCells``, ``netPops``), ``simConfig``,
+    ``simData`` (default ``simConfig.saveDataInclude``); ``filename``: the path without
+    ``_data.json``."""
+    if cfg is None or model is None:
+        raise SimulationError("nothing to save", key="sim.saveData", expected="sim.create(netParams, simConfig) first")
+    return outputs.save_data(model, globals()["netParams"], cfg, simData, include=include, filename=filename)
+
+
 def analyze() -> list[Path]:
-    """Make the ``simConfig.analysis`` plots Cantata has: ``plotRaster`` and ``plotTraces``
-    (PNG files in the output folder: ``raster.png``, ``traces_<trace>.png``); any other entry
-    gives a warning. Returns the files written."""
-    if cfg is None or config_path is None or not cfg.get("analysis"):
+    """Save the data file (``saveJson``/``savePickle``, see :func:`saveData`), then make the
+    ``simConfig.analysis`` plots Cantata has: ``plotRaster`` and ``plotTraces`` (PNG files in
+    the output folder: ``raster.png``, ``traces_<trace>.png``); any other entry gives a
+    warning. Returns the files written."""
+    if cfg is None or config_path is None:
         return []
+    written = saveData() if simData else []
+    if not cfg.get("analysis"):
+        return written
     from cantata.analysis import plot_raster, plot_traces
 
     output = config_path.parent / "output"
-    written = []
     for name, options in cfg.analysis.items():
         if options is False:
             continue

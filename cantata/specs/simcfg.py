@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from cantata.sim.engines.neuron.rule_cells import section_kinds
-from cantata.specs.checks import fail, integer, mapping, number, warn
+from cantata.specs.checks import fail, integer, is_number, mapping, number, warn
 from cantata.specs.dicts import undotify
-from cantata.specs.model import COMPARTMENT, POINT, Population, Trace
+from cantata.specs.model import COMPARTMENT, POINT, Lfp, Population, Trace
 from cantata.specs.params import SIM_DEFAULTS
 from cantata.specs.selection import CellTable
 
@@ -19,10 +19,10 @@ from cantata.specs.selection import CellTable
 MODEL_OPTIONS = ("cvode_active", "coreneuron", "gpu", "createNEURONObj", "addSynMechs", "use_fast_imem",
                  "dump_coreneuron_model")
 #: Outputs and plots Cantata does not produce: a warning when asked for.
-OUTPUT_OPTIONS = ("recordLFP", "recordDipole", "recordDipolesHNN", "saveLFPCells", "saveLFPPops",
-                  "saveDipoleCells", "saveDipolePops", "saveIMembrane", "recordStim", "savePickle", "saveJson",
+OUTPUT_OPTIONS = ("recordDipole", "recordDipolesHNN",
+                  "saveDipoleCells", "saveDipolePops", "saveIMembrane", "recordStim",
                   "saveMat", "saveCSV", "saveDpk", "saveHDF5", "saveDat", "backupCfgFile",
-                  "recordCellsSpikes", "timestampFilename")
+                  "recordCellsSpikes")
 HPARAMS = ("celsius", "v_init", "clamp_resist")
 TRACE_KEYS = ("sec", "loc", "var", "mech", "conds")
 
@@ -35,8 +35,8 @@ def run_settings(cfg: Any) -> tuple[dict[str, Any], dict[str, float], float, dic
                  found=cfg.get(name))
     for name in OUTPUT_OPTIONS:
         if undotify(cfg.get(name, SIM_DEFAULTS[name])) not in (SIM_DEFAULTS[name], None, False, [], {}):
-            warn(f"simConfig.{name} is not produced by cantata.specs (its outputs are SONATA spikes and "
-                 f"membrane reports, and simData in memory)")
+            warn(f"simConfig.{name} is not produced by cantata.specs (its outputs are SONATA spikes, "
+                 f"membrane and extracellular reports, simData in memory and the saveJson/savePickle files)")
     duration = number(cfg.duration, "simConfig.duration", positive=True)
     tstop = cfg.get("tstop", SIM_DEFAULTS["tstop"])
     if tstop != SIM_DEFAULTS["tstop"] and tstop != duration:
@@ -148,3 +148,45 @@ def recorded_cells(value: Any, table: CellTable, key: str) -> np.ndarray:
             fail("cannot tell which cells to record", key,
                  expected="gids, population labels, 'all', (pop, index) or (pop, [indices])", found=item)
     return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+
+
+def lfp(cfg: Any, table: CellTable) -> Lfp | None:
+    """``recordLFP`` (a list of ``[x, y, z]`` electrode positions, um), ``saveLFPCells``
+    (``True``: every cell; or cells as ``recordCells`` names them) and ``saveLFPPops``
+    (``True``: every population; or a list of labels)."""
+    value = undotify(cfg.get("recordLFP", []))
+    keep = undotify(cfg.get("saveLFPCells", False))
+    keep_pops = undotify(cfg.get("saveLFPPops", False))
+    if value is None or value is False or (isinstance(value, (list, tuple)) and not value):
+        for name, given in (("saveLFPCells", keep), ("saveLFPPops", keep_pops)):
+            if given not in (False, None, [], 0):
+                warn(f"simConfig.{name} has no effect without simConfig.recordLFP")
+        return None
+    key = "simConfig.recordLFP"
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        fail("a list of electrode positions", key, expected="[[x, y, z], ...] (um)", found=value)
+    for i, site in enumerate(value):
+        if isinstance(site, np.ndarray):
+            site = site.tolist()
+        if not (isinstance(site, (list, tuple)) and len(site) == 3 and all(is_number(v) for v in site)):
+            fail("each electrode is a position [x, y, z] of three finite numbers (um)", f"{key}[{i}]",
+                 expected="[x, y, z]", found=site)
+    electrodes = np.asarray(value, dtype=float).reshape(-1, 3)
+    cells = None
+    if keep is True:
+        cells = np.arange(table.size)  # NetPyNE: every cell (zeros for artificial ones)
+    elif keep not in (False, None, [], 0):
+        cells = recorded_cells(keep, table, "simConfig.saveLFPCells")
+    pops = None
+    labels = [p.label for p in table.pops]
+    if keep_pops is True:
+        pops = labels
+    elif keep_pops not in (False, None, [], 0):
+        items = keep_pops if isinstance(keep_pops, list) else [keep_pops]
+        for item in items:
+            if item not in labels:
+                fail("no such population", "simConfig.saveLFPPops", expected=f"labels among {labels}", found=item)
+        pops = [label for label in labels if label in items]
+    return Lfp(electrodes=electrodes, cells=cells, pops=pops)

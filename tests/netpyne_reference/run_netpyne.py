@@ -3,10 +3,15 @@
 Run by the peers' interpreter (``.venv-peers/bin/python``), not by Cantata's:
 ``python run_netpyne.py SPEC_JSON OUTPUT_JSON MECH_CACHE``. SPEC_JSON holds ``{"netParams": {...},
 "simConfig": {...}}`` (plain dicts; tuples in ``recordCells`` may be lists) and optionally
-``"mechanisms"``: a folder of ``.mod`` files the model needs. OUTPUT_JSON gets
+``"mechanisms"``: a folder of ``.mod`` files the model needs, and ``"save": true`` to let NetPyNE
+write its own data file (``saveJson``/``savePickle`` as the simConfig says, into the working
+folder). OUTPUT_JSON gets
 the spikes (``spkt``, ``spkid``), the cells' positions, every connection as NetPyNE made it (post gid, pre gid or
 ``"NetStim"``, weight, delay, sec, loc, synMech, label), the population gids and the recorded
-traces. Nothing else is written: NetPyNE's own saving is switched off.
+traces. Without ``"save"`` nothing else is written: NetPyNE's own saving is switched off.
+
+NetPyNE 1.1.1's LFP set-up calls ``PtrVector.ptr_update_callback``, which NEURON 9 no longer has
+(its pointers follow the data themselves): the call is made a no-op for such runs.
 
 NEURON has no built-in ``VecStim``; NetPyNE users compile ``vecevent.mod``. The one shipped with
 BMTK (in the peers' environment) is compiled, with the model's own ``.mod`` files, by the peers'
@@ -57,6 +62,34 @@ def vecstim_library(cache: Path, extra: Path | None = None) -> Path:
     return folder
 
 
+def _patch_ptrvector() -> None:
+    """Give NetPyNE's setup module an ``h`` whose ``PtrVector`` takes ``ptr_update_callback``."""
+    import netpyne.sim.setup as setup
+    from neuron import h
+
+    class Pointers:
+        def __init__(self, n: int) -> None:
+            object.__setattr__(self, "_vector", h.PtrVector(n))
+
+        def ptr_update_callback(self, *args: object) -> None:
+            return None
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._vector, name)
+
+    class Hoc:
+        def __getattr__(self, name: str) -> object:
+            return Pointers if name == "PtrVector" else getattr(h, name)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            setattr(h, name, value)
+
+        def __call__(self, *args: object) -> object:
+            return h(*args)
+
+    setup.h = Hoc()
+
+
 def main(spec_path: str, output_path: str, cache: str) -> int:
     with open(spec_path) as f:
         spec = json.load(f)
@@ -72,10 +105,15 @@ def main(spec_path: str, output_path: str, cache: str) -> int:
     cfg = specs.SimConfig(spec["simConfig"])
     cfg.recordCells = [tuple(c) if isinstance(c, list) else c for c in cfg.recordCells]
     cfg.progressBar = 0
-    cfg.saveJson = cfg.savePickle = False
+    if not spec.get("save"):
+        cfg.saveJson = cfg.savePickle = False
     cfg.analysis = {}
+    if cfg.recordLFP:
+        _patch_ptrvector()
     sim.create(netParams=net, simConfig=cfg)
     sim.simulate()
+    if spec.get("save"):
+        sim.saveData()
     conns = []
     for cell in sim.net.cells:
         for c in cell.conns:

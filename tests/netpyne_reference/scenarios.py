@@ -230,3 +230,36 @@ def mech_network(duration: float = 200.0) -> dict[str, Any]:
 
 
 SCENARIOS.update(string_network=string_network, mech_network=mech_network)
+
+
+def lfp_network(duration: float = 40.0) -> dict[str, Any]:
+    """Two cell types without pt3d (NetPyNE draws them with define_shape), placed by
+    ``cellsList``, driven by a VecStim population, a NetStim source and an IClamp; LFP on three
+    electrodes (``recordLFP``, ``saveLFPCells``) and NetPyNE's data files (``saveJson``,
+    ``savePickle`` into ``saveFolder``/``simLabel``)."""
+    net: dict[str, Any] = {
+        "cellParams": {"PYR": copy.deepcopy(PYR), "INT": copy.deepcopy(INT)},
+        "popParams": {
+            "E": {"cellType": "PYR", "cellsList": [{"x": 10, "y": 20, "z": 30}, {"x": 80, "y": 120, "z": -40}]},
+            "I": {"cellType": "INT", "cellsList": [{"x": 40, "y": 60, "z": 0}]},
+            "drive": {"cellModel": "VecStim", "numCells": 1, "spkTimes": [5, 12, 30]},
+        },
+        "synMechParams": {"exc": {"mod": "Exp2Syn", "tau1": 0.1, "tau2": 5.0, "e": 0}},
+        "connParams": {
+            "d->E": {"preConds": {"pop": "drive"}, "postConds": {"pop": "E"}, "weight": 0.05, "delay": 2,
+                     "synMech": "exc", "sec": "dend", "loc": 0.5},
+            "E->I": {"preConds": {"pop": "E"}, "postConds": {"pop": "I"}, "weight": 0.02, "delay": 1.5,
+                     "synMech": "exc"},
+        },
+        "stimSourceParams": {"ic": {"type": "IClamp", "del": 20, "dur": 5, "amp": 0.5},
+                             "bkg": {"type": "NetStim", "rate": 100, "noise": 0, "start": 3, "number": 3}},
+        "stimTargetParams": {"ic->E": {"source": "ic", "conds": {"pop": "E"}, "sec": "soma", "loc": 0.5},
+                             "bkg->I": {"source": "bkg", "conds": {"pop": "I"}, "sec": "soma", "loc": 0.5,
+                                        "weight": 0.01, "delay": 1, "synMech": "exc"}},
+    }
+    cfg = {"duration": duration, "dt": 0.025, "recordStep": 0.1, "recordCells": ["all"],
+           "recordTraces": {"V_soma": {"sec": "soma", "loc": 0.5, "var": "v"}},
+           "recordLFP": [[0, 0, 0], [50, 100, 0], [100, 200, 50]], "saveLFPCells": True,
+           "saveLFPPops": ["E", "drive"],
+           "saveJson": True, "savePickle": True, "saveFolder": "np_out", "simLabel": "lfp", "filename": "unused"}
+    return {"netParams": net, "simConfig": cfg, "save": True}
