@@ -133,3 +133,12 @@ def test_is_missing() -> None:
     assert is_missing(np.array([1.0, np.nan])).tolist() == [False, True]
     assert is_missing(np.array(["a", None, np.nan], dtype=object)).tolist() == [False, True, True]
     assert is_missing(np.array([1, 2])).tolist() == [False, False]
+
+
+def test_is_missing_value_reads_the_tokens_types_tables_hold():
+    from cantata.sonata.types_table import is_missing_value
+
+    for value in (None, float("nan"), np.float64("nan"), "NULL", "null", "None", "NONE", ""):
+        assert is_missing_value(value), value
+    for value in (0, 0.0, "0", "somatic", "exc.json", [1, 2], False):
+        assert not is_missing_value(value), value

@@ -14,8 +14,10 @@ A numeric column with missing values is ``float64`` with NaN; a column with no v
 from __future__ import annotations
 
 import csv
+import math
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,6 +112,16 @@ def lookup_column(
     pos_clipped = np.minimum(pos, len(sorted_ids) - 1)
     found = sorted_ids[pos_clipped] == type_ids
     return column_values[order[pos_clipped]], found
+
+
+def is_missing_value(value: Any) -> bool:
+    """True for one value that stands for "not given": None, NaN, or the text ``NULL``/``NONE``
+    (any case) or an empty string, as types tables and BMTK write them."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.upper() in ("NONE", "NULL", "")
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from cantata.sim.engines.neuron import cells as cellmod
 from cantata.sim.engines.neuron import synapses as synmod
 from cantata.sim.engines.neuron.hoc import hoc, mechanism_names
 from cantata.sim.engines.neuron.weights import edge_weights
+from cantata.sonata.types_table import is_missing_value
 
 if TYPE_CHECKING:
     from cantata.sim.engines.neuron.network import NeuronNetwork
@@ -280,8 +281,8 @@ class _GapTable:
             row = int(np.argmax(codes == k))
             who = self.who(row)
             self.specs.append((
-                synmod.target_codes(None if _missing(sections[row]) else sections[row], who=who),
-                synmod.distance_bounds(None if _missing(ranges[row]) else ranges[row], who=who),
+                synmod.target_codes(None if is_missing_value(sections[row]) else sections[row], who=who),
+                synmod.distance_bounds(None if is_missing_value(ranges[row]) else ranges[row], who=who),
             ))
 
     def usable(self, net: NeuronNetwork) -> np.ndarray:
@@ -333,14 +334,6 @@ class _GapTable:
             sec_ids[chosen] = layout.section_id[picks]
             xs[chosen] = layout.x[picks]
         return sec_ids, xs
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.upper() in ("NONE", "NULL", "")
 
 
 def _numbers(edges: Any, name: str, edge_ids: np.ndarray, table: _GapTable) -> np.ndarray:

@@ -9,7 +9,6 @@ only for local targets. Virtual nodes are not instantiated: their spike trains a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from cantata.sim.engines.neuron.gap_junctions import GapJunctions, chemical_edge
 from cantata.sim.engines.neuron.hoc import hoc, parallel_context
 from cantata.sim.engines.neuron.morphology import resolve_morphology_file
 from cantata.sim.engines.neuron.weights import edge_weights
+from cantata.sonata.types_table import is_missing_value
 
 JsonLoader = Callable[[str, str, str], dict[str, Any]]
 VIRTUAL = "virtual"
@@ -151,9 +151,9 @@ class NeuronNetwork:
                       **{k: Path(v) for k, v in pop.config.items() if k.endswith("_dir")}}
         gids = self.gids(name, ids)
         for row, (node_id, attrs) in enumerate(frame.iterrows()):
-            attributes = {k: v for k, v in attrs.items() if not _missing(v)}
+            attributes = {k: v for k, v in attrs.items() if not is_missing_value(v)}
             ctx = self._context(name, int(node_id), int(gids[row]), attributes, components,
-                                {k: v[row] for k, v in overrides.items() if not _missing(v[row])},
+                                {k: v[row] for k, v in overrides.items() if not is_missing_value(v[row])},
                                 pop)
             cell = cellmod.build_cell(ctx)
             if "v_init" in attributes and isinstance(cell, cellmod.BiophysicalCell):
@@ -347,14 +347,6 @@ def _append(record: SynapseRecord, table: _EdgeTable, rows: np.ndarray, sec_ids:
     record.delays.append(np.asarray(delays, dtype=float))
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.upper() in ("NONE", "NULL", "")
-
-
 def _component_file(components: Mapping[str, Path], key: str, name: str, who: str) -> Path:
     directory = components.get(key)
     path = Path(name)
@@ -440,7 +432,7 @@ class _EdgeTable:
             template, dyn, sections, drange = (cols[c][row] for c in cols)
             params: dict[str, Any] = {}
             source = "<no dynamics_params>"
-            if not _missing(dyn):
+            if not is_missing_value(dyn):
                 path = _component_file(net.settings.components, "synaptic_models_dir",
                                        str(dyn), who)
                 params = net.load_json(str(path), "synaptic_models_dir", who)
@@ -449,8 +441,8 @@ class _EdgeTable:
                 self.sign[codes == k] = float(params["sign"])
             self.specs.append(_LazySpec(template, params, source, who))
             self.targets_of_spec.append((
-                synmod.target_codes(None if _missing(sections) else sections, who=who),
-                synmod.distance_bounds(None if _missing(drange) else drange, who=who),
+                synmod.target_codes(None if is_missing_value(sections) else sections, who=who),
+                synmod.distance_bounds(None if is_missing_value(drange) else drange, who=who),
             ))
 
     def point_weights(self, rows: np.ndarray) -> np.ndarray:
@@ -496,7 +488,7 @@ class _LazySpec:
     def create(self, section: Any, x: float) -> Any:
         if self._spec is None:
             template, params, source, who = self._args
-            if _missing(template):
+            if is_missing_value(template):
                 raise SimulationError(f"synapses onto compartments need a model_template ({who})",
                                       key="model_template", expected="e.g. Exp2Syn")
             self._spec = synmod.synapse_spec(str(template), params, source=source, who=who)
